@@ -1,0 +1,10 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Fill in your e-mail.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your password.")),
+                                                         Length(max=200)])

@@ -1,0 +1,104 @@
+"""Creating staff accounts and checking who is signing in."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from marshmallow import ValidationError, validate
+
+from saas.accounts.models import PLATFORM_ROLE, TENANT_ROLES, StaffAccessLog, User
+from saas.accounts.passwords import MIN_LENGTH, burn_verification, hash_password, verify_password
+from saas.extensions import db
+from saas.models import utcnow
+from saas.tenancy.models import Tenant
+
+
+class AccountError(ValueError):
+    """A staff account cannot be made as asked; the message says why."""
+
+
+_email = validate.Email(error="'{input}' is not an e-mail address.")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(tenant: Tenant | None, email: str) -> User | None:
+    tenant_clause = User.tenant_id.is_(None) if tenant is None else User.tenant_id == tenant.id
+    return db.session.scalar(
+        sa.select(User).where(tenant_clause, User.email == normalise_email(email))
+    )
+
+
+def create_user(*, tenant: Tenant | None, role: str, email: str, password: str,
+                name: str | None = None) -> User:
+    email = normalise_email(email)
+    try:
+        _email(email)
+    except ValidationError as exc:
+        raise AccountError(exc.messages[0]) from None
+    if tenant is None and role != PLATFORM_ROLE:
+        raise AccountError(f"A platform account must have role '{PLATFORM_ROLE}'.")
+    if tenant is not None and role not in TENANT_ROLES:
+        raise AccountError(f"A city account's role is one of: {', '.join(TENANT_ROLES)}.")
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"The password needs at least {MIN_LENGTH} characters.")
+    if find_user(tenant, email):
+        where = tenant.slug if tenant else "the platform"
+        raise AccountError(f"{email} already has an account in {where}.")
+    user = User(tenant_id=tenant.id if tenant else None, role=role, email=email,
+                name=(name or email.split("@")[0]).strip()[:120], password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(tenant: Tenant | None, email: str, password: str) -> User | None:
+    """The account of this city (or of the platform when ``tenant`` is None), if the password fits.
+
+    A Balikpapan account does not exist in Samarinda's office or in ``/admin``: the lookup
+    is by city, so the answer there is the same as for an unknown address.
+    """
+    user = find_user(tenant, email)
+    if user is None or not user.active:
+        burn_verification(password)
+        return None
+    ok, fresh_hash = verify_password(user.password_hash, password)
+    if not ok:
+        return None
+    if fresh_hash:
+        user.password_hash = fresh_hash
+    user.last_login_at = utcnow()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every cookie issued to this account so far stops working."""
+    user.session_version += 1
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise AccountError(f"The password needs at least {MIN_LENGTH} characters.")
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: ``<id>.<session_version>``; an older version is signed out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(".", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def log_staff_access(user: User, action: str, subject: str | None = None,
+                     ip_address: str | None = None) -> None:
+    """One line in the city's staff access log (platform accounts have no city log)."""
+    if user.tenant_id is None:
+        return
+    db.session.add(StaffAccessLog(tenant_id=user.tenant_id, user_id=user.id, action=action,
+                                  subject=subject, ip_address=ip_address))

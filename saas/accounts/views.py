@@ -1,0 +1,97 @@
+"""Sign-in and sign-out for a city's office and for the platform console."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from saas.accounts.access import is_staff_of_current_city, safe_next
+from saas.accounts.forms import SignInForm
+from saas.accounts.services import authenticate, end_all_sessions, log_staff_access, normalise_email
+from saas.extensions import db, limiter
+from saas.tenancy.views import city_blueprint
+
+office = city_blueprint("accounts_office", __name__, "/office")
+admin = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+
+
+def _scope() -> str:
+    tenant = g.get("tenant")
+    return tenant.slug if tenant else "platform"
+
+
+def _ip_key() -> str:
+    return f"login-ip:{request.remote_addr}"
+
+
+def _account_key() -> str:
+    return f"login-account:{_scope()}:{normalise_email(request.form.get('email', ''))}"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _login_limits(view):
+    """Per address on every attempt, and per account on failed ones only."""
+    view = limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
+                         methods=["POST"], deduct_when=_failed, scope="login-account")(view)
+    return limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_ip_key,
+                         methods=["POST"], scope="login-ip")(view)
+
+
+def _sign_in(tenant, home_endpoint: str):
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(tenant, form.email.data, form.password.data)
+        if user is not None:
+            log_staff_access(user, "sign_in", ip_address=request.remote_addr)
+            db.session.commit()
+            session.clear()  # a new session on sign-in: nothing from before survives
+            login_user(user)
+            session.permanent = True
+            return redirect(safe_next(request.args.get("next"), url_for(home_endpoint)))
+        db.session.rollback()
+        flash(_("E-mail or password is wrong."), "error")
+    elif request.method == "POST":
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return render_template("accounts/login.html", form=form, tenant=tenant), (
+        200 if request.method == "GET" else 401
+    )
+
+
+def _sign_out(login_endpoint: str):
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        end_all_sessions(user)
+        if is_staff_of_current_city():
+            log_staff_access(user, "sign_out", ip_address=request.remote_addr)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for(login_endpoint))
+
+
+@office.route("/login", methods=["GET", "POST"])
+@_login_limits
+def login():
+    return _sign_in(g.tenant, "office.home")
+
+
+@office.post("/logout")
+def logout():
+    return _sign_out("accounts_office.login")
+
+
+@admin.route("/login", methods=["GET", "POST"], endpoint="login")
+@_login_limits
+def admin_login():
+    return _sign_in(None, "console.home")
+
+
+@admin.post("/logout", endpoint="logout")
+def admin_logout():
+    return _sign_out("accounts_admin.login")

@@ -1,0 +1,127 @@
+"""Configuration from the environment.
+
+Embedded defaults (SQLite under ``instance/``, in-process jobs) make the demo run on a bare
+machine; ``ANTAR_ENV=production`` turns every default that would be unsafe into a refusal.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable Antar."""
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("ANTAR_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_file(instance: Path, name: str, make) -> str:
+    """A development secret made once and kept in ``instance/`` (mode 0600)."""
+    path = instance / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(make())
+    return path.read_text().strip()
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """The app's settings: environment first, then ``overrides`` (tests, demo)."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    production = (overrides.get("ANTAR_ENV") or env.get("ANTAR_ENV", "development")) == "production"
+    instance = Path(overrides.get("INSTANCE_DIR") or _instance_dir())
+    instance.mkdir(parents=True, exist_ok=True)
+
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL")
+    redis_url = overrides["REDIS_URL"] if "REDIS_URL" in overrides else env.get("REDIS_URL")
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    data_key = overrides.get("DATA_KEY") or env.get("ANTAR_DATA_KEY")
+
+    if database_url and database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url and database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    if production:
+        missing = []
+        if not secret_key:
+            missing.append("SECRET_KEY")
+        if not data_key:
+            missing.append("ANTAR_DATA_KEY")
+        if not database_url or not database_url.startswith("postgresql"):
+            missing.append("DATABASE_URL (postgresql://…)")
+        if not redis_url:
+            missing.append("REDIS_URL")
+        if missing:
+            raise ConfigError(
+                "ANTAR_ENV=production refuses to start without: " + ", ".join(missing)
+            )
+    else:
+        secret_key = secret_key or _secret_file(
+            instance, "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+        data_key = data_key or _secret_file(
+            instance, "data_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+        )
+
+
+    if not database_url:
+        database_url = f"sqlite:///{instance / 'antar.sqlite3'}"
+
+    config = {
+        "ANTAR_ENV": "production" if production else "development",
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": secret_key,
+        "DATA_KEY": data_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url or None,
+        "TENANTS_DIR": env.get("ANTAR_TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
+        "PUBLIC_BASE_URL": env.get("ANTAR_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Embedded worker: "thread" runs queued jobs in the background of this process,
+        # "off" leaves them for `flask worker` (or for a test that drains the queues).
+        "EMBEDDED_WORKER": env.get("ANTAR_EMBEDDED_WORKER", "thread"),
+        "SANDBOXES_ENABLED": _flag(env.get("ANTAR_SANDBOXES"), default=not production),
+        "PASSWORD_HASH_COST": env.get("ANTAR_PASSWORD_HASH_COST", "standard"),
+        "LOGIN_RATE_LIMIT": env.get("ANTAR_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("ANTAR_LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    }
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    # Redis briefly gone: keep limiting from memory rather than failing every sign-in.
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    config["RATELIMIT_ENABLED"] = _flag(env.get("ANTAR_RATELIMIT"), default=True)
+    config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        )
+    return config

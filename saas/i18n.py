@@ -1,0 +1,33 @@
+"""Words and dates as a citizen reads them: Bahasa Indonesia first, in the city's own time."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, lazy_gettext as _l
+
+WEEKDAY_NAMES = {
+    "mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
+    "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday"),
+}
+
+
+def weekday_name(code: str) -> str:
+    return str(WEEKDAY_NAMES.get(code, code))
+
+
+def local_datetime(moment, fmt: str = "d MMMM y, HH.mm") -> str:
+    """A UTC moment shown in the city's time zone (Babel's timezone selector picks the city)."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, fmt)
+
+
+def local_date(value, fmt: str = "EEEE, d MMMM y") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(weekday_name, "weekday_name")
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_date, "local_date")

@@ -1,0 +1,339 @@
+"""Background jobs on RQ: the one place that makes queues, enqueues after commit, and runs workers.
+
+Production talks to Redis (``REDIS_URL``) and runs ``flask --app wsgi worker`` processes.
+Embedded mode (no ``REDIS_URL``) keeps the very same RQ queues, jobs and worker code, on an
+in-process Redis stand-in (fakeredis) worked by a background thread, so the demo needs no server.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import fakeredis
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry, SimpleWorker, Worker
+from rq.cron import CronScheduler
+from rq.job import Job
+from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from saas.extensions import db
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("default", "notifications", "couriers", "stats")
+_PENDING_KEY = "antar_jobs_after_commit"
+CRON_LEADER_KEY = "antar:cron:leader"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    func: object
+    queue: str
+    interval: int | None = None
+    cron: str | None = None
+
+
+#: Periodic work, registered by each capability with ``periodic(...)``; run by the cron leader.
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+def periodic(*, queue: str, interval: int | None = None, cron: str | None = None):
+    """Run the decorated job every ``interval`` seconds or on a ``cron`` schedule (UTC)."""
+
+    def decorator(func):
+        PERIODIC_JOBS.append(PeriodicJob(func, queue, interval, cron))
+        return func
+
+    return decorator
+
+
+class JobRuntime:
+    """The app's handle on Redis and its queues (one per app, in ``app.extensions``)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.redis_url = app.config.get("REDIS_URL")
+        self.embedded = not self.redis_url
+        self._server = fakeredis.FakeServer() if self.embedded else None
+        self._connection: Redis | None = None
+        self._embedded_worker: EmbeddedWorker | None = None
+        self._lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------
+    def connection(self) -> Redis:
+        """For enqueuing and reading (short timeouts: a Redis outage must not hang a page)."""
+        if self._connection is None:
+            if self.embedded:
+                self._connection = fakeredis.FakeRedis(server=self._server)
+            else:
+                self._connection = Redis.from_url(
+                    self.redis_url, socket_connect_timeout=2, socket_timeout=5,
+                    health_check_interval=30,
+                )
+        return self._connection
+
+    def worker_connection(self) -> Redis:
+        """For workers, whose blocking pops outlast any short socket timeout."""
+        if self.embedded:
+            return fakeredis.FakeRedis(server=self._server)
+        return Redis.from_url(self.redis_url, socket_connect_timeout=5, health_check_interval=30)
+
+    def queue(self, name: str = "default", connection: Redis | None = None) -> Queue:
+        if name not in QUEUE_NAMES:
+            raise ValueError(f"unknown queue {name!r}")
+        return Queue(name, connection=connection or self.connection())
+
+    def queues(self, connection: Redis | None = None) -> list[Queue]:
+        return [self.queue(name, connection) for name in QUEUE_NAMES]
+
+    # -- enqueuing ----------------------------------------------------------------------
+    def enqueue(self, func, *args, queue: str = "default", **options) -> Job:
+        job = self.queue(queue).enqueue(func, *args, **options)
+        if self.embedded:
+            self.ensure_embedded_worker()
+            if self._embedded_worker is not None:
+                self._embedded_worker.wake()
+        return job
+
+    # -- embedded worker ------------------------------------------------------------------
+    def ensure_embedded_worker(self) -> None:
+        if not self.embedded or self.app.config.get("EMBEDDED_WORKER") != "thread":
+            return
+        with self._lock:
+            if self._embedded_worker is None or not self._embedded_worker.is_alive():
+                self._embedded_worker = EmbeddedWorker(self)
+                self._embedded_worker.start()
+
+    def stop_embedded_worker(self, timeout: float = 10) -> None:
+        worker, self._embedded_worker = self._embedded_worker, None
+        if worker is not None:
+            worker.stop(timeout)
+
+    def run_pending(self, *, include_scheduled: bool = False, rounds: int = 20) -> int:
+        """Work every queued job in this thread until the queues are empty (tests, scripts).
+
+        Jobs a job enqueues are worked too. ``include_scheduled`` first moves delayed jobs
+        (retries, ``enqueue_in``) whose time has come onto their queues.
+        """
+        connection = self.worker_connection()
+        done = 0
+        for _ in range(rounds):
+            if include_scheduled:
+                _enqueue_due_scheduled(self, connection)
+            queues = self.queues(connection)
+            if not any(q.count for q in queues):
+                break
+            worker = InlineWorker(queues, connection=connection, app=self.app,
+                                  name=f"inline-{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}")
+            worker.work(burst=True, logging_level="WARNING")
+            done += worker.jobs_done
+        return done
+
+
+def _enqueue_due_scheduled(runtime: JobRuntime, connection: Redis) -> None:
+    scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
+    scheduler.acquire_locks()
+    try:
+        scheduler.enqueue_scheduled_jobs()
+    finally:
+        scheduler.release_locks()
+
+
+def runtime(app: Flask | None = None) -> JobRuntime:
+    return (app or current_app).extensions["antar_jobs"]
+
+
+def enqueue(func, *args, queue: str = "default", **options) -> Job:
+    """Enqueue now. Prefer ``enqueue_after_commit`` when the job reads rows this request writes."""
+    return runtime().enqueue(func, *args, queue=queue, **options)
+
+
+def enqueue_after_commit(func, *args, queue: str = "default", **options) -> None:
+    """Enqueue once the current transaction commits (never for a rolled-back one).
+
+    If Redis is unreachable at that moment the job is lost, by design harmlessly: work that
+    must happen is recorded in a database row first, and a sweeper enqueues it again.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even of nothing, forgets this job
+    session.info.setdefault(_PENDING_KEY, []).append(
+        (runtime(), func, args, dict(options, queue=queue))
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    pending = session.info.pop(_PENDING_KEY, None)
+    for job_runtime, func, args, options in pending or ():
+        try:
+            job_runtime.enqueue(func, *args, **options)
+        except Exception:  # Redis down: the sweeper replays it from the database
+            log.warning("could not enqueue %s after commit; left for the sweeper",
+                        getattr(func, "__name__", func), exc_info=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session, previous_transaction):
+    if previous_transaction.parent is None:  # the outermost transaction is gone
+        session.info.pop(_PENDING_KEY, None)
+
+
+def default_retry() -> Retry:
+    """Transient failures: try again after 30 s, 2 min, 10 min and 1 h."""
+    return Retry(max=4, interval=[30, 120, 600, 3600])
+
+
+# -- workers ------------------------------------------------------------------------------
+class _AppContextMixin:
+    """Runs each job inside the Flask app's context (the job then sees db, config, …)."""
+
+    def __init__(self, *args, app: Flask, **kwargs):
+        self.app = app
+        super().__init__(*args, **kwargs)
+
+    def perform_job(self, job, queue, execution):
+        with self.app.app_context():
+            return super().perform_job(job, queue, execution)
+
+
+class AppWorker(_AppContextMixin, Worker):
+    """The production worker: forks a work horse per job, as RQ does."""
+
+    def main_work_horse(self, job, queue):
+        # The horse must not share the parent's database connections.
+        with self.app.app_context():
+            for engine in db.engines.values():
+                engine.dispose(close=False)
+        return super().main_work_horse(job, queue)
+
+
+class InlineWorker(_AppContextMixin, SimpleWorker):
+    """Runs jobs in the calling thread: the embedded worker and ``run_pending``."""
+
+    death_penalty_class = TimerDeathPenalty
+    jobs_done = 0
+
+    def execute_job(self, job, queue):
+        self.jobs_done += 1
+        return super().execute_job(job, queue)
+
+    def _install_signal_handlers(self):
+        if threading.current_thread() is threading.main_thread():
+            super()._install_signal_handlers()
+
+
+class EmbeddedWorker(threading.Thread):
+    """Embedded mode's worker: the same RQ queues and jobs, worked by a daemon thread."""
+
+    def __init__(self, job_runtime: JobRuntime):
+        super().__init__(name="antar-embedded-worker", daemon=True)
+        self.runtime = job_runtime
+        self._stop_event = threading.Event()
+        self._wake_event = threading.Event()
+
+    def wake(self) -> None:
+        self._wake_event.set()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        self._wake_event.set()
+        self.join(timeout)
+
+    def run(self) -> None:
+        cron = build_cron(self.runtime)
+        last_tick = 0.0
+        while not self._stop_event.is_set():
+            try:
+                if time.monotonic() - last_tick >= 1:
+                    last_tick = time.monotonic()
+                    _enqueue_due_scheduled(self.runtime, self.runtime.connection())
+                    cron.enqueue_jobs()
+                self.runtime.run_pending()
+            except Exception:
+                log.exception("embedded worker round failed")
+            self._wake_event.wait(0.5)
+            self._wake_event.clear()
+
+
+def build_cron(job_runtime: JobRuntime, connection: Redis | None = None) -> CronScheduler:
+    cron = CronScheduler(connection=connection or job_runtime.connection(), logging_level="WARNING",
+                         name=f"antar-cron-{socket.gethostname()}-{os.getpid()}")
+    for item in PERIODIC_JOBS:
+        cron.register(item.func, queue_name=item.queue, interval=item.interval, cron=item.cron)
+    return cron
+
+
+class CronLeader(threading.Thread):
+    """Enqueues periodic jobs from one worker only, however many run (a Redis lease)."""
+
+    LEASE_SECONDS = 60
+
+    def __init__(self, job_runtime: JobRuntime):
+        super().__init__(name="antar-cron", daemon=True)
+        self.connection = job_runtime.worker_connection()
+        self.cron = build_cron(job_runtime, self.connection)
+        self.identity = self.cron.name
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def _lead(self) -> bool:
+        if self.connection.set(CRON_LEADER_KEY, self.identity, nx=True, ex=self.LEASE_SECONDS):
+            return True
+        if (self.connection.get(CRON_LEADER_KEY) or b"").decode() == self.identity:
+            self.connection.expire(CRON_LEADER_KEY, self.LEASE_SECONDS)
+            return True
+        return False
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                if self._lead():
+                    self.cron.enqueue_jobs()
+            except Exception:
+                log.warning("cron round failed", exc_info=True)
+            self._stop_event.wait(min(max(self.cron.calculate_sleep_interval(), 1), 15))
+
+
+def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_cron: bool = True,
+               name: str | None = None) -> bool:
+    job_runtime = runtime(app)
+    connection = job_runtime.worker_connection()
+    queues = [job_runtime.queue(q, connection) for q in queue_names]
+    worker_class = InlineWorker if job_runtime.embedded else AppWorker
+    worker = worker_class(queues, connection=connection, app=app, name=name)
+    leader = None
+    if with_cron and PERIODIC_JOBS and not burst:
+        leader = CronLeader(job_runtime)
+        leader.start()
+    try:
+        return worker.work(burst=burst, with_scheduler=not job_runtime.embedded)
+    finally:
+        if leader:
+            leader.stop()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["antar_jobs"] = JobRuntime(app)
+
+
+def selfcheck(marker: str) -> dict:
+    """A job that proves a worker runs with the app: it answers from the worker's own process."""
+    from sqlalchemy import text
+
+    return {
+        "marker": marker,
+        "pid": os.getpid(),
+        "database": db.session.execute(text("select 1")).scalar_one() == 1,
+        "app": current_app.import_name,
+    }

@@ -1,0 +1,56 @@
+"""The city tenant: one Disdukcapil office, its settings synced from ``tenants/<slug>/``."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.extensions import db
+from saas.models import Timestamps, UTCDateTime
+
+TENANT_STATUSES = ("active", "suspended")
+
+
+class Tenant(Timestamps, db.Model):
+    __tablename__ = "tenant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    city_name: Mapped[str] = mapped_column(sa.String(120))
+    region_code: Mapped[str] = mapped_column(sa.String(5))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    go_live_date: Mapped[date | None] = mapped_column(sa.Date())
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    office: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    areas: Mapped[list] = mapped_column(sa.JSON, default=list)
+    document_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    pickup_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    courier_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    notification_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    logo_svg: Mapped[str | None] = mapped_column(sa.Text())
+    settings_digest: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    __table_args__ = (
+        sa.CheckConstraint("status in ('active', 'suspended')", name="status"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The city's own calendar day of a UTC moment ("per day" means this)."""
+        return moment.astimezone(self.zone).date()
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.slug}>"
