@@ -1,7 +1,7 @@
 """Antar: finished population documents from the Disdukcapil office to the citizen's hands."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
@@ -14,6 +14,10 @@ LANGUAGES = ("id", "en")
 
 
 def _select_locale():
+    if not has_request_context():  # jobs and commands: Bahasa Indonesia unless told otherwise
+        return "id"
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES, "id")
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
@@ -68,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_models() -> None:
     from saas.accounts import models as _accounts  # noqa: F401
     from saas.accounts.services import load_session_user
+    from saas.api import models as _api  # noqa: F401
+    from saas.documents import models as _documents  # noqa: F401
     from saas.tenancy import models as _tenancy  # noqa: F401
 
     login_manager.user_loader(load_session_user)
@@ -76,25 +82,30 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from saas.accounts.views import admin as accounts_admin
     from saas.accounts.views import office as accounts_office
+    from saas.accounts.views import office_staff
+    from saas.api.views import bp as api
+    from saas.api.views import meta as api_meta
     from saas.console.views import bp as console
     from saas.documents.views import office
     from saas.health import bp as health
     from saas.portal.views import bp as portal
     from saas.portal.views import platform
     from saas.tenancy.views import bp as tenancy
+    from saas.tenancy.views import office_settings
 
-    for blueprint in (health, platform, accounts_admin, console, accounts_office, office, tenancy,
-                      portal):
+    for blueprint in (health, platform, api_meta, api, accounts_admin, console, accounts_office,
+                      office, office_staff, office_settings, tenancy, portal):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from saas.accounts.cli import users_cli
+    from saas.api.cli import tokens_cli
     from saas.cli import jobs_cli, worker_command
     from saas.demo import demo_command
     from saas.tenancy.cli import tenants_cli
 
-    for command in (tenants_cli, users_cli, jobs_cli, worker_command, demo_command):
+    for command in (tenants_cli, users_cli, tokens_cli, jobs_cli, worker_command, demo_command):
         app.cli.add_command(command)
 
 

@@ -27,7 +27,20 @@ def local_date(value, fmt: str = "EEEE, d MMMM y") -> str:
     return format_date(value, fmt)
 
 
+def kecamatan_name(code: str | None, tenant) -> str:
+    for area in tenant.areas if tenant else ():
+        if area["code"] == code:
+            return area["name"]
+    return code or ""
+
+
 def init_app(app: Flask) -> None:
+    from saas.documents.identity import mask_phone
+    from saas.security import mask_email
+
+    app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(mask_email, "mask_email")
+    app.add_template_filter(kecamatan_name, "kecamatan_name")
     app.add_template_filter(weekday_name, "weekday_name")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")

@@ -17,6 +17,14 @@ def mask_nik(nik: str | None) -> str:
     return digits[:4] + "*" * 10 + digits[-2:]
 
 
+def mask_email(email: str | None) -> str:
+    """``siti.aminah@example.com`` → ``s***h@example.com``."""
+    if not email or "@" not in email:
+        return ""
+    local, domain = email.split("@", 1)
+    return f"{local[0]}***{local[-1] if len(local) > 1 else ''}@{domain}"
+
+
 def redact_niks(text: str) -> str:
     """Any 16-digit run in free text (a NIK or a KK number) is masked."""
     return _SIXTEEN_DIGITS.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)

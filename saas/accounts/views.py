@@ -1,13 +1,23 @@
 """Sign-in and sign-out for a city's office and for the platform console."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from saas.accounts.access import is_staff_of_current_city, safe_next
+from saas.accounts.access import is_staff_of_current_city, safe_next, staff_required
 from saas.accounts.forms import SignInForm
-from saas.accounts.services import authenticate, end_all_sessions, log_staff_access, normalise_email
+from saas.accounts.models import User
+from saas.accounts.services import (
+    AccountError,
+    authenticate,
+    create_user,
+    end_all_sessions,
+    log_staff_access,
+    normalise_email,
+)
+from saas.documents.forms import EmptyForm, StaffForm
 from saas.extensions import db, limiter
 from saas.tenancy.views import city_blueprint
 
@@ -95,3 +105,56 @@ def admin_login():
 @admin.post("/logout", endpoint="logout")
 def admin_logout():
     return _sign_out("accounts_admin.login")
+
+
+# -- a city's staff, managed by its supervisors and admins -------------------------------------
+office_staff = city_blueprint("office_staff", __name__, "/office/staff")
+
+
+@office_staff.route("/", methods=["GET", "POST"], endpoint="staff")
+@staff_required("supervisor")
+def staff_list():
+    """Supervisors add operators; admins add anyone of their city."""
+    form = StaffForm()
+    if not current_user.has_role("admin"):
+        form.role.choices = [c for c in form.role.choices if c.value == "operator"]
+    if form.validate_on_submit():
+        try:
+            user = create_user(tenant=g.tenant, role=form.role.data, email=form.email.data,
+                               password=form.password.data, name=form.name.data)
+            log_staff_access(current_user, "create_staff", user.email, request.remote_addr)
+            db.session.commit()
+            flash(_("Account made for %(email)s.", email=user.email), "success")
+            return redirect(url_for("office_staff.staff"))
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    people = db.session.scalars(sa.select(User).where(User.tenant_id == g.tenant.id)
+                                .order_by(User.role, User.name)).all()
+    return render_template("office/staff.html", tenant=g.tenant, form=form, people=people,
+                           toggle_form=EmptyForm())
+
+
+@office_staff.post("/<int:user_id>/toggle", endpoint="toggle")
+@staff_required("supervisor")
+def staff_toggle(user_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    person = db.session.scalar(sa.select(User).where(User.id == user_id, User.tenant_id == g.tenant.id))
+    if person is None:
+        abort(404)
+    if person.id == current_user.id or (person.role != "operator" and not current_user.has_role("admin")):
+        abort(403)
+    person.active = not person.active
+    if not person.active:
+        end_all_sessions(person)
+    log_staff_access(current_user, "enable_staff" if person.active else "disable_staff", person.email,
+                     request.remote_addr)
+    db.session.commit()
+    flash(_("%(email)s can sign in again.", email=person.email) if person.active
+          else _("%(email)s can no longer sign in.", email=person.email), "success")
+    return redirect(url_for("office_staff.staff"))

@@ -1,15 +1,344 @@
-"""The office workspace of a city (``/<slug>/office/``)."""
+"""The office workspace of a city (``/<slug>/office/``): queue, document, import, desks, report."""
 from __future__ import annotations
 
-from flask import g, render_template
+from datetime import date
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from saas.accounts.access import staff_required
+from saas.accounts.services import log_staff_access
+from saas.documents import siak_import
+from saas.documents.desks import (
+    RULE_LABELS,
+    CollectionRefused,
+    Collector,
+    collect,
+    offer_again,
+    record_return,
+)
+from saas.documents.forms import (
+    CancelForm,
+    CollectorForm,
+    EmptyForm,
+    PickupLookupForm,
+    ReturnForm,
+    TransitionForm,
+    UploadForm,
+)
+from saas.documents.lifecycle import Actor, TransitionRefused, allowed_moves, transition
+from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUS_LABELS, Document, ImportBatch
+from saas.documents.services import (
+    QueueQuery,
+    daily_report,
+    get_document,
+    queue_page,
+    status_counts,
+)
+from saas.extensions import db
 from saas.tenancy.views import city_blueprint
 
 office = city_blueprint("office", __name__, "/office")
+
+#: Buttons offered on a document page, for the moves a desk makes from there.
+STAFF_MOVES = ("ready", "cancelled")
+#: Extra links in the office navigation, added by other capabilities: (endpoint, label, role).
+OFFICE_NAV: list[tuple[str, object, str]] = []
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@office.app_context_processor
+def _office_nav():
+    return {"office_nav": OFFICE_NAV}
 
 
 @office.get("/")
 @staff_required("operator")
 def home():
-    return render_template("office/home.html", tenant=g.tenant)
+    status = request.args.get("status") or None
+    if status not in STATUS_LABELS:
+        status = None
+    doc_type = request.args.get("doc_type") or None
+    if doc_type not in DOCUMENT_TYPE_LABELS:
+        doc_type = None
+    query = QueueQuery(status=status, doc_type=doc_type, q=request.args.get("q", "").strip()[:60],
+                       received_from=_date_arg("from"), received_to=_date_arg("to"))
+    documents, has_older, has_newer = queue_page(g.tenant, query, after_id=_int_arg("after"),
+                                                 before_id=_int_arg("before"))
+    filters = {k: v for k, v in {"status": status, "doc_type": doc_type, "q": query.q,
+                                  "from": request.args.get("from"), "to": request.args.get("to")}.items() if v}
+    return render_template(
+        "office/queue.html", tenant=g.tenant, documents=documents, counts=status_counts(),
+        query=query, filters=filters, tab_filters={k: v for k, v in filters.items() if k != "status"},
+        has_older=has_older, has_newer=has_newer,
+        status_labels=STATUS_LABELS, type_labels={t: DOCUMENT_TYPE_LABELS[t] for t in
+                                                  g.tenant.document_settings.get("types", [])},
+        bulk_form=EmptyForm(),
+    )
+
+
+@office.post("/documents/mark-ready")
+@staff_required("operator")
+def mark_ready():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(x) for x in request.form.getlist("document_id") if x.isdigit()][:500]
+    if not ids:
+        flash(_("Tick the documents to mark ready first."), "warning")
+        return redirect(request.referrer or url_for("office.home"))
+    documents = db.session.scalars(db.select(Document).where(Document.id.in_(ids))).all()
+    done, refused = 0, []
+    for document in documents:
+        try:
+            transition(document, "ready", Actor.staff(current_user))
+            done += 1
+        except TransitionRefused as exc:
+            refused.append(f"{document.registration_no}: {exc.message}")
+    db.session.commit()
+    flash(_("%(count)d document(s) marked ready.", count=done), "success")
+    for line in refused[:20]:
+        flash(line, "error")
+    return redirect(url_for("office.home", status="ready"))
+
+
+def _document_or_404(registration_no: str) -> Document:
+    document = get_document(registration_no)
+    if document is None:
+        abort(404)
+    return document
+
+
+@office.get("/documents/<registration_no>")
+@staff_required("operator")
+def document(registration_no: str):
+    document = _document_or_404(registration_no)
+    log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
+    db.session.commit()
+    moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
+    return render_template("office/document.html", tenant=g.tenant, document=document, moves=moves,
+                           form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS)
+
+
+@office.post("/documents/<registration_no>/transition")
+@staff_required("operator")
+def document_transition(registration_no: str):
+    document = _document_or_404(registration_no)
+    form = CancelForm() if request.form.get("to") == "cancelled" else TransitionForm()
+    to_status = request.form.get("to", "")
+    if not form.validate_on_submit() or to_status not in STAFF_MOVES:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("office.document", registration_no=registration_no))
+    try:
+        transition(document, to_status, Actor.staff(current_user), form.note.data)
+        db.session.commit()
+        flash(_("The document is now '%(status)s'.", status=document.status_label), "success")
+    except TransitionRefused as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("office.document", registration_no=registration_no))
+
+
+# -- SIAK import ---------------------------------------------------------------------------------
+@office.route("/import", methods=["GET", "POST"])
+@staff_required("operator")
+def import_upload():
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read(siak_import.MAX_BYTES + 1)
+        try:
+            batch, _verdicts = siak_import.preview(g.tenant, current_user, upload.filename or "", raw)
+        except siak_import.FileRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return render_template("office/import_upload.html", tenant=g.tenant, form=form,
+                                   columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS), 422
+        db.session.commit()
+        return redirect(url_for("office.import_preview", batch_id=batch.id))
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
+    return render_template("office/import_upload.html", tenant=g.tenant, form=form, recent=recent,
+                           columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS)
+
+
+@office.get("/import/template.<fmt>")
+@staff_required("operator")
+def import_template(fmt: str):
+    if fmt == "csv":
+        return Response(siak_import.template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=antar-siak-template.csv"})
+    if fmt == "xlsx":
+        return Response(siak_import.template_xlsx(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=antar-siak-template.xlsx"})
+    abort(404)
+
+
+PREVIEW_PAGE = 200
+
+
+@office.get("/import/<int:batch_id>")
+@staff_required("operator")
+def import_preview(batch_id: int):
+    batch = db.get_or_404(ImportBatch, batch_id)
+    verdicts = siak_import.verdicts_of(batch, g.tenant) if batch.status == "previewed" else []
+    refused = [v for v in verdicts if v.verdict == "refused"]
+    accepted = [v for v in verdicts if v.verdict != "refused"]
+    page = max(_int_arg("page") or 1, 1)
+    shown = accepted[(page - 1) * PREVIEW_PAGE: page * PREVIEW_PAGE]
+    return render_template("office/import_preview.html", tenant=g.tenant, batch=batch, refused=refused,
+                           accepted=shown, page=page, pages=max(1, -(-len(accepted) // PREVIEW_PAGE)),
+                           form=EmptyForm())
+
+
+@office.post("/import/<int:batch_id>/confirm")
+@staff_required("operator")
+def import_confirm(batch_id: int):
+    batch = db.get_or_404(ImportBatch, batch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        siak_import.import_batch(batch, g.tenant, current_user)
+    except siak_import.BatchClosed:
+        flash(_("This file was already imported or discarded."), "warning")
+        return redirect(url_for("office.import_preview", batch_id=batch.id))
+    db.session.commit()
+    flash(_("%(new)d document(s) imported; %(existing)d were already registered; %(refused)d refused.",
+            new=batch.rows_new, existing=batch.rows_existing, refused=batch.rows_refused), "success")
+    return redirect(url_for("office.import_preview", batch_id=batch.id))
+
+
+@office.post("/import/<int:batch_id>/discard")
+@staff_required("operator")
+def import_discard(batch_id: int):
+    batch = db.get_or_404(ImportBatch, batch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if batch.status == "previewed":
+        siak_import.discard_batch(batch)
+        db.session.commit()
+        flash(_("The file was discarded; nothing was imported."), "info")
+    return redirect(url_for("office.import_upload"))
+
+
+# -- pickup desk ---------------------------------------------------------------------------------
+#: Other capabilities can resolve a desk code to a document (a slot booking's code, for one).
+PICKUP_CODE_RESOLVERS: list = []
+
+
+def _resolve_pickup_code(code: str) -> Document | None:
+    document = get_document(code.strip().upper())
+    for resolver in PICKUP_CODE_RESOLVERS:
+        document = document or resolver(code.strip())
+    return document
+
+
+@office.route("/pickup", methods=["GET", "POST"])
+@staff_required("operator")
+def pickup_desk():
+    form = PickupLookupForm()
+    if form.validate_on_submit():
+        document = _resolve_pickup_code(form.registration_no.data)
+        if document is None:
+            flash(_("No document of this city has that number."), "error")
+        else:
+            return redirect(url_for("office.pickup_document", registration_no=document.registration_no))
+    return render_template("office/pickup.html", tenant=g.tenant, form=form)
+
+
+@office.route("/pickup/<registration_no>", methods=["GET", "POST"])
+@staff_required("operator")
+def pickup_document(registration_no: str):
+    document = _document_or_404(registration_no)
+    form = CollectorForm()
+    rule = g.tenant.document_settings.get("collection_rule", "owner_only")
+    if form.validate_on_submit():
+        collector = Collector(who=form.who.data, nik=form.nik.data, kk_number=form.kk_number.data,
+                              proxy_name=form.proxy_name.data, letter_no=form.letter_no.data)
+        try:
+            collect(g.tenant, document, collector, current_user)
+            db.session.commit()
+            flash(_("Handed over: %(number)s is collected.", number=document.registration_no), "success")
+            return redirect(url_for("office.pickup_desk"))
+        except (CollectionRefused, TransitionRefused) as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
+    db.session.commit()
+    return render_template("office/pickup_document.html", tenant=g.tenant, document=document, form=form,
+                           rule=rule, rule_label=RULE_LABELS.get(rule))
+
+
+# -- returns desk --------------------------------------------------------------------------------
+@office.route("/returns", methods=["GET", "POST"])
+@staff_required("operator")
+def returns_desk():
+    form = ReturnForm()
+    if form.validate_on_submit():
+        document = get_document(form.registration_no.data.strip().upper())
+        if document is None:
+            flash(_("No document of this city has that number."), "error")
+        else:
+            try:
+                record_return(document, current_user, form.note.data)
+                db.session.commit()
+                flash(_("%(number)s is back at the office.", number=document.registration_no), "success")
+                return redirect(url_for("office.returns_desk"))
+            except TransitionRefused as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+    returned = db.session.scalars(db.select(Document).where(Document.status == "returned")
+                                  .order_by(Document.updated_at.desc()).limit(200)).all()
+    return render_template("office/returns.html", tenant=g.tenant, form=form, returned=returned,
+                           offer_form=EmptyForm())
+
+
+@office.post("/returns/<registration_no>/offer-again")
+@staff_required("operator")
+def offer_document_again(registration_no: str):
+    document = _document_or_404(registration_no)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        offer_again(document, current_user)
+        db.session.commit()
+        flash(_("%(number)s is ready again; the citizen will be told.", number=document.registration_no),
+              "success")
+    except TransitionRefused as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("office.returns_desk"))
+
+
+# -- supervisor's report ----------------------------------------------------------------------------
+@office.get("/report")
+@staff_required("supervisor")
+def report():
+    from saas.models import utcnow
+
+    day = _date_arg("day") or g.tenant.local_date(utcnow())
+    return render_template("office/report.html", tenant=g.tenant, report=daily_report(g.tenant, day),
+                           status_labels=STATUS_LABELS)

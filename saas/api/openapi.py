@@ -1,0 +1,75 @@
+"""The OpenAPI 3 document of the whole API, built from the marshmallow schemas (apispec)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from saas.api import schemas
+
+#: Other capabilities add their paths here: (path, {method: operation}).
+EXTRA_PATHS: list[tuple[str, dict]] = []
+EXTRA_SCHEMAS: list[tuple[str, object]] = []
+
+_CITY = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "The city, e.g. balikpapan"}
+_REG = {"name": "registration_no", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _json(schema: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+_ERRORS = {
+    "401": _json("Error", "Missing or revoked token"),
+    "404": _json("Error", "Not in this city (a token of another city gets this too)"),
+    "503": _json("Error", "The city is suspended"),
+}
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict:
+    spec = APISpec(title="Antar API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "City APIs (a city's Bearer token) and the platform API "
+                                        "(a platform token). Errors are JSON: {error, message}."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Nested schemas first: the plugin would otherwise register them under the same names.
+    for name in ("EventOut", "ItemError", "DocumentIn", "DocumentOut", "DocumentDetail", "DocumentsIn",
+                 "Created", "DocumentPage", "TransitionIn", "Error"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    for name, schema in EXTRA_SCHEMAS:
+        spec.components.schema(name, schema=schema)
+    secured = [{"bearer": []}]
+    spec.path(path="/api/v1/{slug}/documents", operations={
+        "post": {"summary": "Register finished documents (per-item errors, the rest created)",
+                 "security": secured, "parameters": [_CITY],
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"$ref": "#/components/schemas/DocumentsIn"}}}},
+                 "responses": {"201": _json("Created", "Created, with the refused items listed"),
+                               "422": _json("Created", "Nothing could be created"), **_ERRORS}},
+        "get": {"summary": "List documents", "security": secured,
+                "parameters": [_CITY] + [{"name": n, "in": "query", "schema": {"type": t}}
+                                         for n, t in (("status", "string"), ("doc_type", "string"),
+                                                      ("page", "integer"), ("per_page", "integer"))],
+                "responses": {"200": _json("DocumentPage", "A page of documents, newest first"), **_ERRORS}},
+    })
+    spec.path(path="/api/v1/{slug}/documents/{registration_no}", operations={
+        "get": {"summary": "One document with its timeline", "security": secured,
+                "parameters": [_CITY, _REG],
+                "responses": {"200": _json("DocumentDetail", "The document (NIK masked)"), **_ERRORS}},
+    })
+    spec.path(path="/api/v1/{slug}/documents/{registration_no}/transitions", operations={
+        "post": {"summary": "Move a document along its lifecycle", "security": secured,
+                 "parameters": [_CITY, _REG],
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"$ref": "#/components/schemas/TransitionIn"}}}},
+                 "responses": {"200": _json("DocumentDetail", "Moved"),
+                               "409": _json("Error", "Not an allowed move; the message says why"),
+                               **_ERRORS}},
+    })
+    for path, operations in EXTRA_PATHS:
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,170 @@
+"""A city's JSON API (``/api/v1/<slug>/…``), with its city's Bearer token."""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
+
+from saas.api.schemas import (
+    CreatedSchema,
+    DocumentDetailSchema,
+    DocumentOutSchema,
+    DocumentPageSchema,
+    DocumentsInSchema,
+    TransitionInSchema,
+)
+from saas.api.services import token_from_header
+from saas.documents.lifecycle import Actor, TransitionRefused, transition
+from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document
+from saas.documents.services import (
+    REASON_DUPLICATE,
+    REASON_EXISTS,
+    DocumentRules,
+    existing_registration_numbers,
+    get_document,
+    register_many,
+)
+from saas.extensions import csrf, db, limiter
+from saas.tenancy.views import city_blueprint
+
+bp = city_blueprint("api", __name__, api=True)
+csrf.exempt(bp)
+meta = Blueprint("api_meta", __name__, url_prefix="/api/v1")
+
+
+def error(status: int, code: str, message: str, **extra):
+    response = jsonify({"error": code, "message": message, **extra})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="antar"'
+    return response
+
+
+def city_token_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        token = token_from_header(request.headers.get("Authorization"))
+        if token is None:
+            return error(401, "unauthorized", "A valid API token is needed: Authorization: Bearer …")
+        if token.tenant_id != g.tenant.id:
+            return error(404, "not_found", "No such resource.")
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _token_key() -> str:
+    token = g.get("api_token")
+    return f"api:{token.id}" if token else f"api-ip:{request.remote_addr}"
+
+
+api_limit = limiter.shared_limit("600 per minute", scope="city-api", key_func=_token_key)
+
+
+def _actor() -> Actor:
+    return Actor.system(f"API: {g.api_token.name}")
+
+
+@bp.post("/documents")
+@city_token_required
+@api_limit
+def create_documents():
+    try:
+        payload = DocumentsInSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        return error(422, "invalid", "The body must be {\"documents\": [ … ]} with 1 to 1000 items.",
+                     fields=exc.messages)
+    rules = DocumentRules(g.tenant)
+    checked, errors, seen = [], [], set()
+    for index, raw in enumerate(payload["documents"]):
+        item = rules.check(raw)
+        number = item.values.get("registration_no") if item.ok else str(raw.get("registration_no") or "") or None
+        if item.ok and number in seen:
+            item.refuse("registration_no", "Listed twice in this request.", REASON_DUPLICATE)
+        if item.ok:
+            seen.add(number)
+            checked.append((index, item))
+        else:
+            errors.append({"index": index, "registration_no": number, "reason": item.reason,
+                           "errors": item.errors})
+    existing = existing_registration_numbers([item.values["registration_no"] for _, item in checked])
+    fresh = []
+    for index, item in checked:
+        if item.values["registration_no"] in existing:
+            errors.append({"index": index, "registration_no": item.values["registration_no"],
+                           "reason": REASON_EXISTS, "errors": {"registration_no": "Already registered."}})
+        else:
+            fresh.append(item)
+    numbers = register_many(g.tenant, fresh, _actor(), note="API")
+    db.session.commit()
+    created = db.session.scalars(sa.select(Document).where(Document.registration_no.in_(numbers))
+                                 .order_by(Document.id)).all() if numbers else []
+    body = CreatedSchema().dump({"created": created, "errors": sorted(errors, key=lambda e: e["index"])})
+    return jsonify(body), 201 if created else 422
+
+
+@bp.get("/documents")
+@city_token_required
+@api_limit
+def list_documents():
+    statement = sa.select(Document)
+    status, doc_type = request.args.get("status"), request.args.get("doc_type")
+    if status:
+        if status not in STATUSES:
+            return error(422, "invalid", f"Unknown status; use one of: {', '.join(STATUSES)}.")
+        statement = statement.where(Document.status == status)
+    if doc_type:
+        if doc_type not in DOCUMENT_TYPE_LABELS:
+            return error(422, "invalid", f"Unknown doc_type; use one of: {', '.join(DOCUMENT_TYPE_LABELS)}.")
+        statement = statement.where(Document.doc_type == doc_type)
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+        per_page = min(max(int(request.args.get("per_page", 100)), 1), 500)
+    except ValueError:
+        return error(422, "invalid", "page and per_page are whole numbers.")
+    pagination = db.paginate(statement.order_by(Document.id.desc()), page=page, per_page=per_page,
+                             error_out=False)
+    return jsonify(DocumentPageSchema().dump({
+        "documents": pagination.items, "page": page, "per_page": per_page,
+        "total": pagination.total, "pages": pagination.pages,
+    }))
+
+
+@bp.get("/documents/<registration_no>")
+@city_token_required
+@api_limit
+def get_one(registration_no: str):
+    document = get_document(registration_no.upper())
+    if document is None:
+        return error(404, "not_found", "No such document in this city.")
+    return jsonify(DocumentDetailSchema().dump(document))
+
+
+@bp.post("/documents/<registration_no>/transitions")
+@city_token_required
+@api_limit
+def move(registration_no: str):
+    document = get_document(registration_no.upper())
+    if document is None:
+        return error(404, "not_found", "No such document in this city.")
+    try:
+        body = TransitionInSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        return error(422, "invalid", "The body must be {\"to\": status, \"note\"?: text}.", fields=exc.messages)
+    try:
+        transition(document, body["to"], _actor(), body.get("note"))
+    except TransitionRefused as exc:
+        db.session.rollback()
+        return error(409, "transition_refused", str(exc.message), current_status=document.status)
+    db.session.commit()
+    return jsonify(DocumentDetailSchema().dump(document))
+
+
+@meta.get("/openapi.json")
+def openapi():
+    from saas.api.openapi import build_spec
+
+    return jsonify(build_spec())

@@ -1,0 +1,91 @@
+"""The pickup and returns desks: who may take a document home, and what comes back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from saas.documents.identity import IdentityError, clean_kk, clean_nik, identity_hash, kk_hash
+from saas.documents.lifecycle import Actor, TransitionRefused, transition
+from saas.documents.models import Document
+from saas.security import mask_nik
+
+COLLECTABLE = ("ready", "pickup_booked", "returned")
+#: Who, besides the owner, each collection rule lets take the document.
+RULE_ALLOWS = {
+    "owner_only": ("owner",),
+    "family_kk": ("owner", "family"),
+    "owner_or_proxy": ("owner", "proxy"),
+}
+RULE_LABELS = {
+    "owner_only": _l("Only the owner may receive the document."),
+    "family_kk": _l("The owner, or a family member on the same KK, may receive the document."),
+    "owner_or_proxy": _l("The owner, or someone with the owner's surat kuasa, may receive the document."),
+}
+
+
+class CollectionRefused(Exception):
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+@dataclass
+class Collector:
+    who: str
+    nik: str
+    kk_number: str | None = None
+    proxy_name: str | None = None
+    letter_no: str | None = None
+
+
+def check_collector(tenant, document: Document, collector: Collector) -> str:
+    """The note to record if ``collector`` may take ``document`` under the city's rule."""
+    rule = tenant.document_settings.get("collection_rule", "owner_only")
+    if document.status not in COLLECTABLE:
+        raise CollectionRefused(_l("This document is '%(status)s': it cannot be collected now.",
+                                   status=document.status_label))
+    if collector.who not in RULE_ALLOWS.get(rule, ("owner",)):
+        raise CollectionRefused(RULE_LABELS.get(rule, RULE_LABELS["owner_only"]))
+    try:
+        nik = clean_nik(collector.nik)
+    except IdentityError as exc:
+        raise CollectionRefused(exc) from None
+    if collector.who == "owner":
+        if identity_hash(nik) != document.nik_hash:
+            raise CollectionRefused(_l("This NIK is not the owner's."))
+        return str(_l("Collected by the owner (NIK %(nik)s).", nik=mask_nik(nik)))
+    if collector.who == "family":
+        if not document.kk_hash:
+            raise CollectionRefused(_l("No KK number is on record for this document: only the owner can collect it."))
+        try:
+            kk = clean_kk(collector.kk_number)
+        except IdentityError as exc:
+            raise CollectionRefused(exc) from None
+        if kk_hash(kk) != document.kk_hash:
+            raise CollectionRefused(_l("This KK number is not the owner's family card."))
+        return str(_l("Collected by a family member on the same KK (NIK %(nik)s).", nik=mask_nik(nik)))
+    name = " ".join((collector.proxy_name or "").split())
+    letter = (collector.letter_no or "").strip()
+    if not name or not letter:
+        raise CollectionRefused(_l("Record the name on the surat kuasa and its number."))
+    return str(_l("Collected with surat kuasa %(letter)s by %(name)s (NIK %(nik)s).",
+                  letter=letter, name=name, nik=mask_nik(nik)))
+
+
+def collect(tenant, document: Document, collector: Collector, staff_user) -> None:
+    note = check_collector(tenant, document, collector)
+    transition(document, "collected", Actor.staff(staff_user), note)
+
+
+def record_return(document: Document, staff_user, note: str) -> None:
+    """A document the courier brought back: it waits at the returns desk to be offered again."""
+    if document.status != "with_courier":
+        raise TransitionRefused(document, "returned", _l(
+            "Only a document that is with the courier can come back; this one is '%(status)s'.",
+            status=document.status_label))
+    transition(document, "returned", Actor.staff(staff_user), note)
+
+
+def offer_again(document: Document, staff_user) -> None:
+    transition(document, "ready", Actor.staff(staff_user), str(_l("Offered to the citizen again.")))

@@ -1,0 +1,149 @@
+"""NIK, KK number and phone: checked on the way in, matchable, never readable at rest.
+
+python-stdnum checks a NIK's length, province/regency (its own table of Kemendagri codes) and
+birth date (women +40 on the day); this module adds what it lacks: the kecamatan part is not
+``00`` and the serial is not ``0000``. The region part is where the NIK was first issued, so a
+NIK from another city is as valid as a local one.
+
+At rest a NIK is a keyed hash (to find and compare it) plus a Fernet token (to show it to the
+person themselves, masked); both keys are derived from ``ANTAR_DATA_KEY``.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from datetime import date
+from functools import lru_cache
+
+import phonenumbers
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.id import nik as stdnum_nik
+
+from saas.security import mask_nik
+
+_DIGITS = re.compile(r"\D")
+
+
+class IdentityError(ValueError):
+    """A NIK, KK number or phone number that is not one; ``str()`` is a message for people."""
+
+
+def _digits(value: str | None) -> str:
+    return _DIGITS.sub("", value or "")
+
+
+def clean_nik(value: str | None) -> str:
+    """The 16-digit NIK, or IdentityError saying what is wrong with it."""
+    number = _digits(value)
+    if len(number) != 16:
+        raise IdentityError(_l("A NIK has 16 digits."))
+    try:
+        stdnum_nik.validate(number)
+    except StdnumError:
+        raise IdentityError(_l("This NIK's region or birth date is not valid.")) from None
+    if number[4:6] == "00":
+        raise IdentityError(_l("This NIK's kecamatan part is not valid."))
+    if number[12:] == "0000":
+        raise IdentityError(_l("This NIK's serial number cannot be 0000."))
+    return number
+
+
+def nik_birth_date(number: str) -> date:
+    return stdnum_nik.get_birth_date(number)
+
+
+def clean_kk(value: str | None) -> str:
+    """A KK number: 16 digits, area part and a real DDMMYY entry date (no +40), serial not 0000."""
+    number = _digits(value)
+    if len(number) != 16:
+        raise IdentityError(_l("A KK number has 16 digits."))
+    day, month = int(number[6:8]), int(number[8:10])
+    if not (1 <= day <= 31 and 1 <= month <= 12) or number[12:] == "0000" or number[:2] == "00":
+        raise IdentityError(_l("This KK number is not valid."))
+    return number
+
+
+def clean_phone(value: str | None) -> str:
+    """An Indonesian mobile number in E.164 (+628…), from 0812…, 62812… or +62 812-…"""
+    raw = (value or "").strip()
+    if not raw:
+        raise IdentityError(_l("A phone number is needed."))
+    try:
+        parsed = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        raise IdentityError(_l("This is not a phone number.")) from None
+    if parsed.country_code != 62 or not phonenumbers.is_valid_number(parsed):
+        raise IdentityError(_l("This is not a valid Indonesian phone number."))
+    if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                               phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise IdentityError(_l("Give a mobile number: messages are sent to it."))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str | None) -> str:
+    """``+6281234565678`` → ``+62 812-****-5678``."""
+    if not e164:
+        return ""
+    rest = e164[3:] if e164.startswith("+62") else e164
+    return f"+62 {rest[:3]}-****-{rest[-4:]}"
+
+
+# -- keys ---------------------------------------------------------------------------------
+def _derive(purpose: bytes) -> bytes:
+    secret = current_app.config["DATA_KEY"].encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"antar", info=purpose).derive(secret)
+
+
+@lru_cache(maxsize=8)
+def _keys(data_key: str) -> tuple[bytes, Fernet]:
+    del data_key  # the cache key; derivation reads it from the app
+    return _derive(b"identity-hash"), Fernet(base64.urlsafe_b64encode(_derive(b"identity-encrypt")))
+
+
+def _key_pair() -> tuple[bytes, Fernet]:
+    return _keys(current_app.config["DATA_KEY"])
+
+
+def identity_hash(number: str) -> str:
+    """Keyed hash for matching (HMAC-SHA256): equal numbers, equal hashes; nothing to reverse."""
+    return hmac.new(_key_pair()[0], number.encode(), hashlib.sha256).hexdigest()
+
+
+def tail_hash(number: str, digits: int = 4) -> str:
+    """Keyed hash of the last digits, so staff can search "…0001" without them being stored."""
+    return identity_hash("tail:" + number[-digits:])
+
+
+def encrypt(value: str) -> str:
+    return _key_pair()[1].encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return _key_pair()[1].decrypt(token.encode()).decode()
+
+
+def protect_nik(number: str) -> dict:
+    """The columns a stored NIK becomes."""
+    return {
+        "nik_hash": identity_hash(number),
+        "nik_tail_hash": tail_hash(number),
+        "nik_encrypted": encrypt(number),
+        "nik_masked": mask_nik(number),
+    }
+
+
+def protect_kk(number: str | None) -> dict:
+    if not number:
+        return {"kk_hash": None, "kk_encrypted": None}
+    return {"kk_hash": identity_hash("kk:" + number), "kk_encrypted": encrypt(number)}
+
+
+def kk_hash(number: str) -> str:
+    return identity_hash("kk:" + number)

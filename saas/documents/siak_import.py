@@ -1,0 +1,287 @@
+"""Importing the day's SIAK export (CSV or XLSX): check every row, preview, then import.
+
+The columns are fixed (see the README and the template); a file with other columns, in another
+encoding or over the limits is refused whole. Each row gets a verdict: new, already registered,
+or refused with its reason. Importing commits every new row in one transaction.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from saas.documents.identity import decrypt, encrypt
+from saas.documents.lifecycle import Actor
+from saas.documents.models import ImportBatch
+from saas.documents.services import (
+    REASON_DUPLICATE,
+    REASON_EXISTS,
+    DocumentInput,
+    DocumentRules,
+    existing_registration_numbers,
+    register_many,
+)
+from saas.extensions import db
+from saas.models import utcnow
+from saas.security import mask_nik
+
+#: SIAK column → Antar field. The first five are required.
+COLUMNS = {
+    "no_registrasi": "registration_no",
+    "nik": "nik",
+    "nama": "name",
+    "jenis_dokumen": "doc_type",
+    "no_hp": "phone",
+    "email": "email",
+    "no_kk": "kk_number",
+    "kecamatan": "kecamatan",
+}
+REQUIRED_COLUMNS = ("no_registrasi", "nik", "nama", "jenis_dokumen", "no_hp")
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+TEMPLATE_ROWS = [
+    ["no_registrasi", "nik", "nama", "jenis_dokumen", "no_hp", "email", "no_kk", "kecamatan"],
+    ["6471-KTP-20261127-0001", "6471054508900002", "Siti Aminah", "ktp_el", "081234567890",
+     "siti@example.test", "6471050101100003", "64.71.05"],
+]
+
+
+class FileRefused(Exception):
+    """The whole file is refused; ``message`` says why, for the operator."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+@dataclass
+class RowVerdict:
+    row_number: int
+    item: DocumentInput
+    raw: dict
+    verdict: str  # "new", "already_registered" or "refused"
+
+    @property
+    def registration_no(self) -> str:
+        return (self.raw.get("registration_no") or "").strip().upper()
+
+    @property
+    def name(self) -> str:
+        return (self.raw.get("name") or "").strip()
+
+    @property
+    def nik_masked(self) -> str:
+        return mask_nik(str(self.raw.get("nik") or ""))
+
+    @property
+    def reason(self) -> str | None:
+        return self.item.reason
+
+    @property
+    def message(self) -> str:
+        return "; ".join(f"{field}: {why}" for field, why in self.item.errors.items())
+
+
+def _file_format(filename: str) -> str:
+    lower = filename.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".xlsx"):
+        return "xlsx"
+    raise FileRefused(_l("Upload the SIAK export as .csv or .xlsx."))
+
+
+def _check_header(header: list[str]) -> list[str]:
+    names = [str(h or "").strip().lower() for h in header]
+    while names and not names[-1]:
+        names.pop()
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    unknown = [n for n in names if n not in COLUMNS]
+    if missing or unknown or len(set(names)) != len(names):
+        raise FileRefused(_l(
+            "The columns are not those of the SIAK export. Expected: %(expected)s. "
+            "Missing: %(missing)s. Unknown: %(unknown)s.",
+            expected=", ".join(COLUMNS), missing=", ".join(missing) or "-",
+            unknown=", ".join(unknown) or "-"))
+    return names
+
+
+def _rows_from_csv(raw: bytes) -> list[dict]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRefused(_l("The file is not UTF-8 text. In Excel choose 'CSV UTF-8' when saving.")) from None
+    if not text.strip():
+        raise FileRefused(_l("The file is empty."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = _check_header(next(reader))
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        rows.append({COLUMNS[name]: (values[i] if i < len(values) else "") for i, name in enumerate(header)})
+        if len(rows) > MAX_ROWS:
+            raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _rows_from_xlsx(raw: bytes) -> list[dict]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:
+        raise FileRefused(_l("The file cannot be read as an Excel workbook (.xlsx).")) from None
+    try:
+        sheet = book.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        try:
+            header = _check_header(list(next(values)))
+        except StopIteration:
+            raise FileRefused(_l("The file is empty.")) from None
+        rows = []
+        for line in values:
+            if not any(v not in (None, "") for v in line):
+                continue
+            row = {}
+            for i, name in enumerate(header):
+                value = line[i] if i < len(line) else None
+                if name in ("nik", "no_kk") and isinstance(value, (int, float)):
+                    # Excel keeps 15 significant digits: a 16-digit number typed as a number is damaged.
+                    row[COLUMNS[name]] = "#number"
+                else:
+                    row[COLUMNS[name]] = _cell(value)
+            rows.append(row)
+            if len(rows) > MAX_ROWS:
+                raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
+        return rows
+    finally:
+        book.close()
+
+
+def read_rows(filename: str, raw: bytes) -> tuple[str, list[dict]]:
+    if len(raw) > MAX_BYTES:
+        raise FileRefused(_l("The file is larger than %(mb)s MB.", mb=MAX_BYTES // (1024 * 1024)))
+    file_format = _file_format(filename)
+    rows = _rows_from_csv(raw) if file_format == "csv" else _rows_from_xlsx(raw)
+    if not rows:
+        raise FileRefused(_l("The file has a header but no rows."))
+    return file_format, rows
+
+
+def judge(tenant, rows: list[dict]) -> list[RowVerdict]:
+    """A verdict for every row: new, already registered, or refused (with the reason)."""
+    rules = DocumentRules(tenant)
+    verdicts, seen = [], set()
+    for number, raw in enumerate(rows, start=2):  # row 1 is the header
+        if raw.get("nik") == "#number" or raw.get("kk_number") == "#number":
+            item = DocumentInput()
+            field = "nik" if raw.get("nik") == "#number" else "kk_number"
+            item.refuse(field, _l("Stored by Excel as a number, which loses digits: format the column as text."),
+                        "bad_nik" if field == "nik" else "bad_value")
+            verdicts.append(RowVerdict(number, item, {**raw, field: ""}, "refused"))
+            continue
+        item = rules.check(raw)
+        if item.ok and item.values["registration_no"] in seen:
+            item.refuse("registration_no", _l("Listed twice in this file."), REASON_DUPLICATE)
+        if item.ok:
+            seen.add(item.values["registration_no"])
+        verdicts.append(RowVerdict(number, item, raw, "new" if item.ok else "refused"))
+    candidates = [v.item.values["registration_no"] for v in verdicts if v.verdict == "new"]
+    existing = existing_registration_numbers(candidates)
+    for verdict in verdicts:
+        if verdict.verdict == "new" and verdict.item.values["registration_no"] in existing:
+            verdict.verdict = REASON_EXISTS
+    return verdicts
+
+
+def preview(tenant, user, filename: str, raw: bytes) -> tuple[ImportBatch, list[RowVerdict]]:
+    """Check a file and keep it (encrypted) for the import that follows the preview."""
+    file_format, rows = read_rows(filename, raw)
+    verdicts = judge(tenant, rows)
+    batch = ImportBatch(
+        tenant_id=tenant.id, uploaded_by_id=user.id, filename=filename[:255], file_format=file_format,
+        file_sha256=hashlib.sha256(raw).hexdigest(), payload_encrypted=encrypt(base64.b64encode(raw).decode()),
+        rows_total=len(verdicts), **_counts(verdicts),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch, verdicts
+
+
+def _counts(verdicts: list[RowVerdict]) -> dict:
+    return {
+        "rows_new": sum(v.verdict == "new" for v in verdicts),
+        "rows_existing": sum(v.verdict == REASON_EXISTS for v in verdicts),
+        "rows_refused": sum(v.verdict == "refused" for v in verdicts),
+    }
+
+
+def verdicts_of(batch: ImportBatch, tenant) -> list[RowVerdict]:
+    raw = base64.b64decode(decrypt(batch.payload_encrypted))
+    return judge(tenant, read_rows(batch.filename, raw)[1])
+
+
+class BatchClosed(Exception):
+    pass
+
+
+def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
+    """Import every new row of a previewed batch, all in the caller's one transaction."""
+    if batch.status != "previewed" or not batch.payload_encrypted:
+        raise BatchClosed()
+    verdicts = verdicts_of(batch, tenant)  # checked again: the register may have changed since
+    new = [v.item for v in verdicts if v.verdict == "new"]
+    register_many(tenant, new, Actor.staff(user), note=f"SIAK import: {batch.filename}", batch_id=batch.id)
+    for key, value in _counts(verdicts).items():
+        setattr(batch, key, value)
+    batch.refusals = [
+        {"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason, "message": v.message}
+        for v in verdicts if v.verdict == "refused"
+    ]
+    batch.status = "imported"
+    batch.imported_at = utcnow()
+    batch.payload_encrypted = None  # the personal data now lives in the documents only
+    return verdicts
+
+
+def discard_batch(batch: ImportBatch) -> None:
+    batch.status = "discarded"
+    batch.payload_encrypted = None
+
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(TEMPLATE_ROWS)
+    return out.getvalue().encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "SIAK"
+    for row in TEMPLATE_ROWS:
+        sheet.append(row)
+    for column in "ABCDEFGH":  # text, so Excel keeps every digit of a NIK and the 0 of 08…
+        for cell in sheet[column]:
+            cell.number_format = "@"
+        sheet.column_dimensions[column].width = 22
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
