@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 
 from saas import i18n, jobs
 from saas.config import PROJECT_ROOT, load_config
@@ -73,6 +74,8 @@ def _register_models() -> None:
     from saas.accounts import models as _accounts  # noqa: F401
     from saas.accounts.services import load_session_user
     from saas.api import models as _api  # noqa: F401
+    from saas.couriers import jobs as _courier_jobs  # noqa: F401
+    from saas.couriers import models as _couriers  # noqa: F401
     from saas.documents import models as _documents  # noqa: F401
     from saas.tenancy import models as _tenancy  # noqa: F401
 
@@ -86,6 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from saas.api.views import bp as api
     from saas.api.views import meta as api_meta
     from saas.console.views import bp as console
+    from saas.couriers.views import driver as courier_driver
+    from saas.couriers.views import office as office_couriers
+    from saas.couriers.views import webhooks as courier_webhooks
     from saas.documents.views import office
     from saas.health import bp as health
     from saas.portal.views import bp as portal
@@ -93,9 +99,16 @@ def _register_blueprints(app: Flask) -> None:
     from saas.tenancy.views import bp as tenancy
     from saas.tenancy.views import office_settings
 
-    for blueprint in (health, platform, api_meta, api, accounts_admin, console, accounts_office,
-                      office, office_staff, office_settings, tenancy, portal):
+    for blueprint in (health, platform, api_meta, api, courier_webhooks, accounts_admin, console,
+                      accounts_office, office, office_staff, office_settings, office_couriers,
+                      courier_driver, tenancy, portal):
         app.register_blueprint(blueprint)
+    if app.config.get("SANDBOXES_ENABLED"):
+        from saas.sandboxes import register_sandboxes, sandbox_blueprints
+
+        register_sandboxes(app)
+        for blueprint in sandbox_blueprints():
+            csrf.exempt(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
@@ -128,4 +141,13 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(405, page("errors/404.html", 405))
     app.register_error_handler(429, page("errors/429.html", 429))
     app.register_error_handler(CSRFError, lambda e: (render_template("errors/csrf.html", error=e), 400))
+
+    def changed_meanwhile(error):
+        """Someone else changed the same row first: nothing was saved; look again."""
+        db.session.rollback()
+        if request.path.startswith(("/api/", "/webhooks/")):
+            return {"error": "conflict", "message": "Changed meanwhile by someone else; try again."}, 409
+        return render_template("errors/conflict.html"), 409
+
+    app.register_error_handler(StaleDataError, changed_meanwhile)
 

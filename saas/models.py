@@ -41,3 +41,21 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def commit_retrying(action, attempts: int = 3):
+    """Run ``action()`` and commit; if a concurrent writer changed the same rows first
+    (optimistic locking), roll back and run it again on fresh rows."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from saas.extensions import db
+
+    for attempt in range(attempts):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except StaleDataError:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise

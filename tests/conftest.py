@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -185,13 +186,56 @@ def staff(app, client):
     """Sign a Balikpapan staff member of the given role in: ``staff("operator")``."""
 
     def _sign_in(role: str = "operator", slug: str = "balikpapan"):
+        from saas.accounts.services import find_user
+        from saas.tenancy.services import get_tenant
+
         email = f"{role}@{slug}.test"
-        make_user(app, slug, role, email)
+        with app.app_context():
+            exists = find_user(get_tenant(slug), email) is not None
+        if not exists:
+            make_user(app, slug, role, email)
         response = sign_in(client, slug, email)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
 
     return _sign_in
+
+
+# -- a live server, for anything that talks HTTP to the app (sandboxes, callbacks, browsers) ------
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+
+@pytest.fixture(scope="session")
+def _live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture
+def live_server(app, _live_server):
+    """The app over real HTTP; its public address is the live one for the test's duration."""
+    before = app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = _live_server.url
+    yield _live_server
+    app.config["PUBLIC_BASE_URL"] = before
+
+
+def wait_for(predicate, timeout: float = 10, interval: float = 0.05, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
 
 
 # -- real services --------------------------------------------------------------------

@@ -62,12 +62,20 @@ class Document(TenantScoped, Timestamps, db.Model):
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+    # The courier trip the document is on, or was last on.
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
 
+    # Optimistic locking: two desks (or a desk and a courier callback) may move it at once.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    delivery = relationship("Delivery", back_populates="documents")
     events = relationship("DocumentEvent", back_populates="document", order_by="DocumentEvent.id",
                           lazy="selectin", passive_deletes=True)
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "registration_no"),
+        sa.Index(None, "tenant_id", "id"),  # the queue's newest-first pages
         sa.Index(None, "tenant_id", "status", "id"),
         sa.Index(None, "tenant_id", "doc_type", "status", "id"),
         sa.Index(None, "tenant_id", "created_at"),
@@ -76,6 +84,7 @@ class Document(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "kk_hash"),
         sa.Index(None, "tenant_id", "owner_name_search"),
         sa.Index(None, "tenant_id", "status", "ready_at"),
+        sa.Index(None, "tenant_id", "delivery_id"),
         sa.CheckConstraint(
             "status in ('received', 'ready', 'pickup_booked', 'delivery_requested', 'with_courier',"
             " 'delivered', 'collected', 'returned', 'cancelled')", name="status"),

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 from werkzeug.local import LocalProxy
 
 TENANT_KEY = "tenant_id"
@@ -37,6 +37,10 @@ class TenantScoped:
         return mapped_column(
             sa.ForeignKey("tenant.id", ondelete="RESTRICT"), nullable=False, index=False
         )
+
+    @declared_attr
+    def tenant(cls):
+        return relationship("Tenant", viewonly=True)
 
 
 def _session(session=None) -> Session:

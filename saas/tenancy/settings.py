@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from marshmallow import (
     RAISE,
@@ -21,7 +22,6 @@ from marshmallow import (
 DOCUMENT_TYPES = ("ktp_el", "kia", "kk", "skpwni", "akta_kelahiran", "akta_kematian")
 COLLECTION_RULES = ("owner_only", "family_kk", "owner_or_proxy")
 COURIER_MODES = ("office_booking", "citizen_link")
-COURIER_PROVIDERS = ("gosend", "grab", "manual")
 CHANNELS = ("whatsapp", "sms", "email")
 PAYERS = ("citizen", "office")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -183,7 +183,7 @@ class PickupPointSchema(Strict):
     longitude = _longitude(required=True)
     contact_name = fields.String(required=True)
     contact_phone = fields.String(required=True, validate=validate.Regexp(
-        r"^\+62\d{7,13}$", error="Write the phone number as +62…"))
+        r"^\+628\d{8,11}$", error="Drivers call or chat a mobile number: write it as +628…"))
 
 
 class ServiceHoursSchema(Strict):
@@ -196,49 +196,41 @@ class ServiceHoursSchema(Strict):
             raise ValidationError("The end must be after the start.", "end")
 
 
-class GoSendSettingsSchema(Strict):
-    client_id_env = EnvName(required=True)
-    pass_key_env = EnvName(required=True)
-    callback_token_env = EnvName(required=True)
-    shipment_method = fields.String(load_default="Instant", validate=validate.OneOf(("Instant", "SameDay")))
+class CourierSettingsBase(Strict):
+    """What every city says about couriers; each provider adds its own ``[couriers.<name>]``."""
 
-
-class GrabSettingsSchema(Strict):
-    client_id_env = EnvName(required=True)
-    client_secret_env = EnvName(required=True)
-    callback_secret_env = EnvName(required=True)
-    service_type = fields.String(load_default="INSTANT", validate=validate.OneOf(("INSTANT", "SAME_DAY")))
-
-
-class ManualCourierSchema(Strict):
-    name = fields.String(required=True)
-    fee = fields.Integer(required=True, validate=validate.Range(0, 1_000_000))
-    cash_on_delivery = fields.Boolean(load_default=True)
-    tracking_url = fields.String(load_default=None)
-
-
-class CourierSettingsSchema(Strict):
     mode = fields.String(required=True, validate=validate.OneOf(COURIER_MODES))
-    providers = fields.List(fields.String(validate=validate.OneOf(COURIER_PROVIDERS)),
-                            required=True, validate=validate.Length(min=1))
+    providers = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     payer = fields.String(load_default="citizen", validate=validate.OneOf(PAYERS))
     max_distance_km = fields.Float(load_default=25.0, validate=validate.Range(1, 40))
     daily_quota = fields.Integer(load_default=100, validate=validate.Range(1, 5000))
     rebook_limit = fields.Integer(load_default=2, validate=validate.Range(0, 5))
     service_hours = fields.Nested(ServiceHoursSchema, required=True)
     pickup_point = fields.Nested(PickupPointSchema, required=True)
-    gosend = fields.Nested(GoSendSettingsSchema, load_default=None)
-    grab = fields.Nested(GrabSettingsSchema, load_default=None)
-    manual = fields.Nested(ManualCourierSchema, load_default=None)
 
     @validates_schema
     def _provider_sections(self, data, **kwargs):
+        from saas.couriers.providers import PROVIDERS
+
         for provider in data.get("providers", []):
+            if provider not in PROVIDERS:
+                raise ValidationError(f"Unknown courier '{provider}'; known: {', '.join(sorted(PROVIDERS))}.",
+                                      "providers")
             if not data.get(provider):
                 raise ValidationError(f"[couriers.{provider}] is needed when '{provider}' is enabled.",
                                       provider)
         if data.get("mode") == "citizen_link" and "gosend" not in data.get("providers", []):
             raise ValidationError("citizen_link mode is the Gojek app's way: enable 'gosend'.", "mode")
+
+
+@lru_cache(maxsize=1)
+def courier_settings_schema() -> type[Schema]:
+    """The courier section's schema, with one sub-section per provider module found."""
+    from saas.couriers.providers import PROVIDERS
+
+    sections = {name: fields.Nested(cls.settings_schema, load_default=None)
+                for name, cls in PROVIDERS.items() if cls.settings_schema}
+    return type("CourierSettingsSchema", (CourierSettingsBase,), sections)
 
 
 class WhatsAppSettingsSchema(Strict):
@@ -292,7 +284,7 @@ class TenantFileSchema(Strict):
                             validate=validate.Length(min=1))
     documents = fields.Nested(DocumentSettingsSchema, required=True)
     pickup = fields.Nested(PickupSettingsSchema, load_default=lambda: PickupSettingsSchema().load({}))
-    couriers = fields.Nested(CourierSettingsSchema, required=True)
+    couriers = fields.Nested(lambda: courier_settings_schema()(), required=True)
     notifications = fields.Nested(NotificationSettingsSchema, required=True)
 
     @validates_schema

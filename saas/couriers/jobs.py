@@ -1,0 +1,75 @@
+"""Courier jobs: booking (retried, never twice), polling the silent, purging old addresses."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from saas.couriers import services
+from saas.couriers.models import Delivery
+from saas.couriers.providers import provider_for
+from saas.couriers.providers.base import ProviderError
+from saas.extensions import db
+from saas.jobs import periodic
+from saas.tenancy.models import Tenant
+from saas.tenancy.scope import tenant_bound
+
+log = logging.getLogger(__name__)
+SILENT_AFTER = timedelta(minutes=20)
+
+
+def _locked_delivery(delivery_id: int) -> Delivery | None:
+    """The row under a lock, so two workers never book the same delivery at once."""
+    return db.session.scalar(sa.select(Delivery).where(Delivery.id == delivery_id).with_for_update())
+
+
+def book_delivery(tenant_id: int, delivery_id: int) -> str:
+    tenant = db.session.get(Tenant, tenant_id)
+    with tenant_bound(tenant):
+        for _ in range(3):
+            try:
+                delivery = _locked_delivery(delivery_id)
+                if delivery is None:
+                    return "gone"
+                try:
+                    outcome = services.book(delivery)
+                except ProviderError:
+                    db.session.commit()  # keep the attempt count; RQ retries with backoff
+                    raise
+                db.session.commit()
+                return outcome
+            except StaleDataError:
+                # The courier's first callback recorded the booking meanwhile: look again.
+                db.session.rollback()
+        return "busy"
+
+
+@periodic(queue="couriers", interval=300)
+def poll_silent_deliveries() -> int:
+    """Ask the courier about trips we have not heard of for a while (a lost callback, say)."""
+    asked = 0
+    for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active")).all():
+        with tenant_bound(tenant):
+            for delivery in services.silent_deliveries(SILENT_AFTER):
+                try:
+                    report = provider_for(tenant, delivery.provider).get_status(delivery.provider_ref)
+                except ProviderError:
+                    log.warning("status of delivery %s not available", delivery.id, exc_info=True)
+                    continue
+                services.apply_report(delivery, report, source="poll")
+                asked += 1
+            db.session.commit()
+    return asked
+
+
+@periodic(queue="default", interval=6 * 3600)
+def purge_old_addresses() -> int:
+    """Addresses of trips past the retention period are erased (every six hours; idempotent)."""
+    purged = 0
+    for tenant in db.session.scalars(sa.select(Tenant)).all():
+        with tenant_bound(tenant):
+            purged += services.purge_old_addresses(tenant)
+            db.session.commit()
+    return purged

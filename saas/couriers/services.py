@@ -1,0 +1,494 @@
+"""Courier deliveries: request, quote, book, follow, hand over, and record by hand."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+from flask_babel import lazy_gettext as _l
+
+from saas.couriers.codes import new_pickup_code, new_receipt_pin, normalise_pickup_code
+from saas.couriers.lifecycle import ON_DELIVERY_CHANGE, move
+from saas.couriers.models import TERMINAL, CourierCallback, Delivery
+from saas.couriers.providers import PROVIDERS, provider_for
+from saas.couriers.providers.base import AlreadyBooked, Place, ProviderError, Quote, StatusReport
+from saas.documents.lifecycle import Actor, TransitionRefused, transition
+from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
+from saas.extensions import db
+from saas.geo import road_distance_km
+from saas.jobs import default_retry, enqueue_after_commit
+from saas.models import utcnow
+from saas.tenancy.scope import all_tenants, tenant_bound
+
+REQUESTABLE = ("ready", "returned")
+#: Called as ``hook(delivery, news)`` when something happens that the citizen should hear:
+#: courier_booked, driver_assigned, picked_up, delivered, delivery_failed, delivery_returned.
+ON_DELIVERY_NEWS: list = []
+NEWS_OF_STATUS = {"booked": "courier_booked", "driver_assigned": "driver_assigned",
+                  "picked_up": "picked_up", "delivered": "delivered", "returned": "delivery_returned"}
+
+
+class DeliveryRefused(Exception):
+    """The delivery cannot be requested or recorded; ``message`` says why, for people."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+@dataclass
+class Destination:
+    recipient_name: str
+    recipient_phone: str  # E.164
+    address: str
+    kecamatan_code: str
+    kelurahan: str
+    latitude: float
+    longitude: float
+    driver_note: str = ""
+
+
+# -- the city's courier settings ---------------------------------------------------------------
+def courier_settings(tenant) -> dict:
+    return tenant.courier_settings or {}
+
+
+def enabled_providers(tenant) -> list[str]:
+    return [p for p in courier_settings(tenant).get("providers", []) if p in PROVIDERS]
+
+
+def pickup_place(tenant, delivery: Delivery | None = None) -> Place:
+    point = courier_settings(tenant)["pickup_point"]
+    note = ""
+    if delivery is not None:
+        note = str(_l("Show pickup code %(code)s at the Antar desk. Sealed envelope: do not open.",
+                      code=delivery.pickup_code))
+    return Place(name=point["name"], address=point["address"], latitude=point["latitude"],
+                 longitude=point["longitude"], contact_name=point["contact_name"],
+                 contact_phone=point["contact_phone"], note=note)
+
+
+def dropoff_place(delivery_or_destination) -> Place:
+    d = delivery_or_destination
+    return Place(name=d.recipient_name, address=f"{d.address}, {d.kelurahan}".strip(", "),
+                 latitude=d.latitude, longitude=d.longitude, contact_name=d.recipient_name,
+                 contact_phone=d.recipient_phone, note=(d.driver_note or "")[:200])
+
+
+def _local_now(tenant, now: datetime | None = None) -> datetime:
+    return (now or utcnow()).astimezone(tenant.zone)
+
+
+def check_service_hours(tenant, now: datetime | None = None) -> None:
+    hours = courier_settings(tenant).get("service_hours") or {}
+    local = _local_now(tenant, now)
+    start, end = time.fromisoformat(hours.get("start", "00:00")), time.fromisoformat(hours.get("end", "23:59"))
+    if not start <= local.time() < end:
+        raise DeliveryRefused(_l(
+            "Couriers are booked between %(start)s and %(end)s (%(zone)s). Come back then, or book a "
+            "pickup slot at the office.", start=hours.get("start"), end=hours.get("end"), zone=tenant.timezone))
+
+
+def deliveries_today(tenant, now: datetime | None = None) -> int:
+    local = _local_now(tenant, now)
+    start = datetime.combine(local.date(), time.min, tzinfo=tenant.zone)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(
+        Delivery.created_at >= start, Delivery.created_at < start + timedelta(days=1),
+        Delivery.previous_delivery_id.is_(None))) or 0
+
+
+def check_quota(tenant, now: datetime | None = None) -> None:
+    quota = courier_settings(tenant).get("daily_quota", 100)
+    if deliveries_today(tenant, now) >= quota:
+        raise DeliveryRefused(_l("Today's %(quota)d courier deliveries are all taken. Try again tomorrow, "
+                                 "or book a pickup slot at the office.", quota=quota))
+
+
+def check_area(tenant, destination: Destination, provider_name: str) -> float:
+    """Refuse an address outside the city's service area or past the courier's reach."""
+    areas = {k["code"]: k for k in tenant.areas}
+    area = areas.get(destination.kecamatan_code)
+    if area is None:
+        raise DeliveryRefused(_l("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
+    if area.get("kelurahan") and destination.kelurahan not in area["kelurahan"]:
+        raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
+    point = courier_settings(tenant)["pickup_point"]
+    distance = road_distance_km(point["latitude"], point["longitude"], destination.latitude, destination.longitude)
+    limit = min(float(courier_settings(tenant).get("max_distance_km", 40)), PROVIDERS[provider_name].max_distance_km)
+    if distance > limit:
+        raise DeliveryRefused(_l("The address is about %(km).1f km from the office; couriers go up to "
+                                 "%(limit).0f km.", km=distance, limit=limit))
+    return distance
+
+
+def quote(tenant, destination: Destination, provider_name: str) -> Quote:
+    """The courier's own price for this trip (a manual courier's is the city's fixed fee)."""
+    if provider_name not in enabled_providers(tenant):
+        raise DeliveryRefused(_l("This courier is not available in %(city)s.", city=tenant.city_name))
+    check_area(tenant, destination, provider_name)
+    provider = provider_for(tenant, provider_name)
+    try:
+        result = provider.quote(pickup_place(tenant), dropoff_place(destination))
+    except ProviderError:
+        raise DeliveryRefused(_l("The courier cannot give a price right now. Try again in a few minutes.")) from None
+    if not result.serviceable:
+        raise DeliveryRefused(_l("The courier cannot take this trip: %(reason)s",
+                                 reason=result.reason or _l("not serviceable")))
+    return result
+
+
+def family_of(document: Document) -> list[Document]:
+    """Documents that may travel with this one: the same owner, or the same family card."""
+    clause = Document.nik_hash == document.nik_hash
+    if document.kk_hash:
+        clause = clause | (Document.kk_hash == document.kk_hash)
+    return list(db.session.scalars(sa.select(Document).where(clause, Document.status.in_(REQUESTABLE))
+                                   .order_by(Document.id)))
+
+
+def _unique_pickup_code() -> str:
+    while True:
+        code = new_pickup_code()
+        if not db.session.scalar(sa.select(Delivery.id).where(Delivery.pickup_code == code)):
+            return code
+
+
+def request_delivery(tenant, documents: list[Document], destination: Destination, provider_name: str,
+                     quoted: Quote, actor: Actor, now: datetime | None = None) -> Delivery:
+    """The citizen chose a courier: the envelope is prepared and, where the city books, a job books it."""
+    settings = courier_settings(tenant)
+    if not documents or any(d.status not in REQUESTABLE for d in documents):
+        raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
+    check_service_hours(tenant, now)
+    check_quota(tenant, now)
+    distance = check_area(tenant, destination, provider_name)
+    moment = now or utcnow()
+    delivery = Delivery(
+        tenant_id=tenant.id, provider=provider_name, mode=settings.get("mode", "office_booking"),
+        status="quoted", created_at=moment, updated_at=moment, service=quoted.service, fee=quoted.price, distance_km=quoted.distance_km or distance,
+        payer=settings.get("payer", "citizen"), cash_on_delivery=quoted.cash_on_delivery,
+        recipient_name=destination.recipient_name, recipient_phone=destination.recipient_phone,
+        address=destination.address, kecamatan_code=destination.kecamatan_code, kelurahan=destination.kelurahan,
+        latitude=destination.latitude, longitude=destination.longitude,
+        driver_note=(destination.driver_note or "")[:300] or None,
+        pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin(),
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    for document in documents:
+        document.delivery = delivery
+        transition(document, "delivery_requested", actor,
+                   str(_l("Courier delivery requested (%(provider)s).", provider=PROVIDERS[provider_name].label)))
+    if delivery.mode == "office_booking" and PROVIDERS[provider_name].has_api:
+        schedule_booking(delivery)
+    return delivery
+
+
+def schedule_booking(delivery: Delivery) -> None:
+    from saas.couriers.jobs import book_delivery
+
+    enqueue_after_commit(book_delivery, delivery.tenant_id, delivery.id, queue="couriers",
+                         retry=default_retry(), job_timeout=60)
+
+
+def item_description(delivery: Delivery) -> str:
+    kinds = sorted({str(DOCUMENT_TYPE_LABELS.get(d.doc_type, d.doc_type)) for d in delivery.documents})
+    return f"Dokumen kependudukan ({', '.join(kinds)}), amplop tersegel"
+
+
+def book(delivery: Delivery) -> str:
+    """Book the trip with the courier's API, exactly once however often the job is retried."""
+    if delivery.status != "quoted" or delivery.provider_ref:
+        return "already booked"
+    tenant = delivery.tenant
+    provider = provider_for(tenant, delivery.provider)
+    delivery.booking_attempts += 1
+    if delivery.booking_attempts > 1:
+        # An earlier attempt may have reached the courier and lost only its answer.
+        existing = provider.find_booking(delivery.store_order_id)
+        if existing is not None:
+            _adopt(delivery, existing.ref, existing.provider_status, existing.tracking_url, source="booking")
+            return "adopted"
+    try:
+        booking = provider.book(delivery, pickup_place(tenant, delivery), dropoff_place(delivery),
+                                item_description(delivery))
+    except AlreadyBooked:
+        delivery.office_alert = None
+        return "awaiting callback"
+    except ProviderError as exc:
+        if exc.transient:
+            raise
+        fail(delivery, str(exc), source="booking")
+        return "refused"
+    _adopt(delivery, booking.ref, booking.provider_status, booking.tracking_url, source="booking")
+    return "booked"
+
+
+def _adopt(delivery: Delivery, ref: str, provider_status: str, tracking_url: str | None, *, source: str) -> None:
+    delivery.provider_ref = ref
+    delivery.booked_at = delivery.booked_at or utcnow()
+    delivery.tracking_url = tracking_url or delivery.tracking_url
+    delivery.last_provider_event_at = utcnow()
+    provider = PROVIDERS[delivery.provider]
+    unified = provider.statuses.get(provider_status, "booked")
+    move(delivery, "booked", source=source, provider_status=provider_status)
+    if unified != "booked":
+        move(delivery, unified, source=source, provider_status=provider_status)
+
+
+def fail(delivery: Delivery, reason: str, *, source: str, provider_status: str | None = None) -> None:
+    delivery.failure_reason = reason[:300]
+    move(delivery, "failed", source=source, provider_status=provider_status, note=reason)
+
+
+def apply_report(delivery: Delivery, report: StatusReport, *, source: str):
+    """A courier's word about a delivery, by callback or poll; late or repeated words are no-ops."""
+    provider = PROVIDERS[delivery.provider]
+    unified = provider.statuses.get(report.provider_status)
+    if unified is None:
+        return None
+    for attribute in ("driver_name", "driver_phone", "driver_plate", "receiver_name", "proof_photo_url",
+                      "tracking_url"):
+        value = getattr(report, attribute)
+        if value:
+            setattr(delivery, attribute, str(value)[:300])
+    delivery.last_provider_event_at = utcnow()
+    if unified == "failed":
+        delivery.failure_reason = (report.reason or report.provider_status)[:300]
+    return move(delivery, unified, source=source, provider_status=report.provider_status,
+                note=report.reason, at=report.at)
+
+
+# -- the documents follow their delivery ------------------------------------------------------------
+def _documents_follow(delivery: Delivery, event) -> None:
+    courier = Actor.courier(PROVIDERS[delivery.provider].label if delivery.provider != "manual"
+                            else (delivery.tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
+    status = event.status
+    for document in list(delivery.documents):
+        if document.delivery_id != delivery.id:
+            continue
+        if status in ("picked_up", "delivered") and document.status == "delivery_requested":
+            transition(document, "with_courier", courier, str(_l("Picked up, as the courier reports.")))
+        if status == "delivered" and document.status == "with_courier":
+            transition(document, "delivered", courier,
+                       str(_l("Delivered to %(name)s.", name=delivery.receiver_name or delivery.recipient_name)))
+        elif status == "returned" and document.status == "with_courier":
+            transition(document, "returned", courier, str(_l("Brought back to the office by the courier.")))
+    if status in ("cancelled", "failed"):
+        waiting = [d for d in delivery.documents if d.status == "delivery_requested"]
+        if status == "failed" and waiting and _rebook(delivery, waiting):
+            return
+        for document in waiting:
+            transition(document, "ready", Actor.system(),
+                       str(_l("The courier trip did not happen (%(why)s); the document waits at the office.",
+                              why=delivery.failure_reason or delivery.status_label)))
+        if any(d.status == "with_courier" for d in delivery.documents):
+            delivery.office_alert = str(_l("The courier has the envelope but the trip failed: record it at the "
+                                           "returns desk when it comes back."))
+        elif status == "failed":
+            delivery.office_alert = str(_l("No courier could take the trip: %(why)s",
+                                           why=delivery.failure_reason or "-"))
+    news = "delivery_failed" if status == "failed" else NEWS_OF_STATUS.get(status)
+    if news:
+        for hook in ON_DELIVERY_NEWS:
+            hook(delivery, news)
+
+
+ON_DELIVERY_CHANGE.append(_documents_follow)
+
+
+def _rebook(delivery: Delivery, documents: list[Document]) -> bool:
+    """No driver found: try again, up to the city's limit, as a new booking."""
+    limit = courier_settings(delivery.tenant).get("rebook_limit", 0)
+    if delivery.rebook_count >= limit or delivery.provider_status not in ("no_driver", "FAILED"):
+        return False
+    again = Delivery(
+        tenant_id=delivery.tenant_id, provider=delivery.provider, mode=delivery.mode, status="quoted",
+        service=delivery.service, fee=delivery.fee, distance_km=delivery.distance_km, payer=delivery.payer,
+        cash_on_delivery=delivery.cash_on_delivery, recipient_name=delivery.recipient_name,
+        recipient_phone=delivery.recipient_phone, address=delivery.address,
+        kecamatan_code=delivery.kecamatan_code, kelurahan=delivery.kelurahan, latitude=delivery.latitude,
+        longitude=delivery.longitude, driver_note=delivery.driver_note, pickup_code=_unique_pickup_code(),
+        receipt_pin=delivery.receipt_pin, rebook_count=delivery.rebook_count + 1,
+        previous_delivery_id=delivery.id,
+    )
+    db.session.add(again)
+    db.session.flush()
+    for document in documents:
+        document.delivery = again
+    schedule_booking(again)
+    return True
+
+
+# -- callbacks -------------------------------------------------------------------------------------
+@dataclass
+class CallbackOutcome:
+    status: int
+    message: str
+
+
+def _find_delivery(provider_name: str, report: StatusReport) -> Delivery | None:
+    with all_tenants():
+        delivery = db.session.scalar(sa.select(Delivery).where(
+            Delivery.provider == provider_name, Delivery.provider_ref == report.ref))
+        if delivery is None and report.store_order_id and str(report.store_order_id).startswith("ANTAR-"):
+            try:
+                our_id = int(str(report.store_order_id).removeprefix("ANTAR-"))
+            except ValueError:
+                return None
+            candidate = db.session.get(Delivery, our_id)
+            if candidate is not None and candidate.provider == provider_name and candidate.provider_ref is None:
+                delivery = candidate
+    return delivery
+
+
+def handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
+    """Authenticate, store once, apply: the city is the delivery's, never the payload's say-so.
+
+    A callback that races another writer of the same delivery is simply applied again.
+    """
+    for _ in range(3):
+        try:
+            return _handle_callback(provider_name, headers, body)
+        except StaleDataError:
+            db.session.rollback()
+    return CallbackOutcome(503, "busy; send it again")
+
+
+def _handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
+    provider_class = PROVIDERS.get(provider_name)
+    if provider_class is None or not provider_class.has_api:
+        return CallbackOutcome(404, "unknown courier")
+    if not isinstance(body, dict):
+        return CallbackOutcome(400, "the body is not a JSON object")
+    try:
+        report = provider_class.parse_callback(body)
+    except ValueError as exc:
+        return CallbackOutcome(400, str(exc))
+    delivery = _find_delivery(provider_name, report)
+    if delivery is None:
+        # Answer as for a bad token: a caller learns nothing about which deliveries exist.
+        return CallbackOutcome(401, "unauthorized")
+    tenant = delivery.tenant
+    with tenant_bound(tenant):
+        if not provider_for(tenant, provider_name).verify_callback(headers):
+            return CallbackOutcome(401, "unauthorized")
+        seen = db.session.scalar(sa.select(CourierCallback.id).where(
+            CourierCallback.provider == provider_name, CourierCallback.event_key == report.event_key))
+        if seen:
+            return CallbackOutcome(200, "duplicate ignored")
+        if delivery.provider_ref is None:
+            delivery.provider_ref = report.ref
+            delivery.booked_at = delivery.booked_at or utcnow()
+        event = apply_report(delivery, report, source="callback")
+        db.session.add(CourierCallback(tenant_id=tenant.id, provider=provider_name, event_key=report.event_key,
+                                       delivery_id=delivery.id, payload=body,
+                                       outcome=f"moved to {event.status}" if event else "no change"))
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # the same event, arriving twice at once
+            db.session.rollback()
+            return CallbackOutcome(200, "duplicate ignored")
+    return CallbackOutcome(200, "applied" if event else "no change")
+
+
+# -- the office ------------------------------------------------------------------------------------
+HANDOVER_STATUSES = ("quoted", "booked", "driver_assigned", "picked_up")
+
+
+def find_by_pickup_code(code: str) -> Delivery | None:
+    return db.session.scalar(sa.select(Delivery).where(Delivery.pickup_code == normalise_pickup_code(code)))
+
+
+def hand_over(tenant, delivery: Delivery, *, seal_number: str, driver_name: str, driver_plate: str,
+              staff_user) -> None:
+    """The driver showed the pickup code: the sealed envelope leaves the office with them."""
+    if delivery.status not in HANDOVER_STATUSES or delivery.seal_number:
+        raise DeliveryRefused(_l("This delivery is '%(status)s': nothing to hand over.",
+                                 status=delivery.status_label))
+    if delivery.mode == "office_booking" and delivery.provider != "manual" and delivery.status == "quoted":
+        raise DeliveryRefused(_l("The courier is not booked yet: wait for the booking before handing over."))
+    seal, name, plate = (x.strip() for x in (seal_number or "", driver_name or "", driver_plate or ""))
+    if not seal or not name or not plate:
+        raise DeliveryRefused(_l("Record the seal number, the driver's name and the plate."))
+    waiting = [d for d in delivery.documents if d.status in ("delivery_requested", "with_courier")]
+    if not waiting:
+        raise DeliveryRefused(_l("None of this delivery's documents is waiting for a courier."))
+    delivery.seal_number = seal[:40]
+    delivery.driver_name = name[:120]
+    delivery.driver_plate = plate.upper()[:20]
+    delivery.handed_over_at = utcnow()
+    delivery.handed_over_by_id = staff_user.id
+    for document in waiting:
+        if document.status == "delivery_requested":
+            transition(document, "with_courier", Actor.staff(staff_user),
+                       str(_l("Handed to %(driver)s (%(plate)s), seal %(seal)s.", driver=delivery.driver_name,
+                              plate=delivery.driver_plate, seal=delivery.seal_number)))
+    if delivery.status in ("quoted",):
+        move(delivery, "booked", source="office", note="citizen's own booking" if delivery.mode == "citizen_link"
+             else "booked by the office")
+    move(delivery, "picked_up", source="office", note=f"seal {delivery.seal_number}")
+
+
+MANUAL_OUTCOMES = ("booked", "picked_up", "delivered", "returned", "failed")
+
+
+def record_manual(delivery: Delivery, outcome: str, *, tracking_no: str | None, note: str | None,
+                  staff_user) -> None:
+    """A trip with PT Pos or the office's own driver, as staff report it."""
+    if delivery.provider != "manual" and delivery.mode != "citizen_link":
+        raise DeliveryRefused(_l("This courier reports by itself; nothing to record by hand."))
+    if outcome not in MANUAL_OUTCOMES:
+        raise DeliveryRefused(_l("Unknown outcome."))
+    if tracking_no:
+        delivery.provider_ref = tracking_no.strip()[:64]
+    if outcome == "failed":
+        delivery.failure_reason = (note or "").strip()[:300] or str(_l("recorded by the office"))
+    if outcome == "booked" and delivery.status == "quoted":
+        delivery.booked_at = utcnow()
+    if move(delivery, outcome, source="office", provider_status=outcome, note=note) is None:
+        raise DeliveryRefused(_l("The delivery is already '%(status)s'.", status=delivery.status_label))
+
+
+def cancel(delivery: Delivery, actor: Actor, reason: str) -> None:
+    """Cancel before pickup: the courier is told (if it has an API), the documents wait at the office."""
+    if delivery.status not in ("quoted", "booked", "driver_assigned"):
+        raise DeliveryRefused(_l("The driver already has the envelope; it can no longer be cancelled."))
+    if delivery.provider_ref and PROVIDERS[delivery.provider].has_api and delivery.mode == "office_booking":
+        try:
+            provider_for(delivery.tenant, delivery.provider).cancel(delivery.provider_ref)
+        except ProviderError as exc:
+            raise DeliveryRefused(_l("The courier refused the cancellation: %(why)s", why=str(exc))) from None
+    delivery.failure_reason = reason[:300]
+    move(delivery, "cancelled", source="office" if actor.kind == "staff" else "portal", note=reason)
+
+
+def verify_receipt_pin(delivery: Delivery, pin: str) -> bool:
+    import hmac
+
+    ok = bool(pin) and hmac.compare_digest(pin.strip().encode(), delivery.receipt_pin.encode())
+    if ok and delivery.pin_verified_at is None:
+        delivery.pin_verified_at = utcnow()
+    return ok
+
+
+def silent_deliveries(older_than: timedelta) -> list[Delivery]:
+    cutoff = utcnow() - older_than
+    return list(db.session.scalars(sa.select(Delivery).where(
+        Delivery.status.in_(("booked", "driver_assigned", "picked_up", "on_hold")),
+        Delivery.provider_ref.is_not(None), Delivery.mode == "office_booking",
+        sa.or_(Delivery.last_provider_event_at < cutoff, Delivery.last_provider_event_at.is_(None)))))
+
+
+def purge_old_addresses(tenant, now: datetime | None = None) -> int:
+    """UU 27/2022: addresses of finished trips go once the city's retention period is over."""
+    days = (tenant.document_settings or {}).get("address_retention_days", 90)
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    rows = db.session.scalars(sa.select(Delivery).where(
+        Delivery.status.in_(TERMINAL), Delivery.closed_at < cutoff, Delivery.address_purged_at.is_(None))).all()
+    for delivery in rows:
+        delivery.address = delivery.recipient_phone = delivery.driver_note = None
+        delivery.latitude = delivery.longitude = None
+        delivery.address_purged_at = now or utcnow()
+    return len(rows)

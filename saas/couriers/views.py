@@ -1,0 +1,142 @@
+"""Courier callbacks, the office's handover desk and delivery list, and the driver's PIN check."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from saas.accounts.access import staff_required
+from saas.couriers import services
+from saas.couriers.codes import qr_svg_data_uri
+from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
+from saas.couriers.models import Delivery
+from saas.couriers.providers import PROVIDERS
+from saas.documents.lifecycle import Actor
+from saas.documents.views import OFFICE_NAV
+from saas.extensions import csrf, db, limiter
+from saas.models import commit_retrying
+from saas.tenancy.views import city_blueprint
+
+webhooks = Blueprint("courier_webhooks", __name__, url_prefix="/webhooks/couriers")
+csrf.exempt(webhooks)
+office = city_blueprint("office_couriers", __name__, "/office")
+driver = city_blueprint("driver", __name__, "/driver")
+
+OFFICE_NAV.append(("office_couriers.handover", _l("Handover desk"), "operator"))
+OFFICE_NAV.append(("office_couriers.deliveries", _l("Deliveries"), "operator"))
+
+
+@webhooks.post("/<provider>")
+@limiter.limit("6000 per minute")
+def courier_callback(provider: str):
+    outcome = services.handle_callback(provider, request.headers, request.get_json(silent=True))
+    return jsonify({"result": outcome.message}), outcome.status
+
+
+# -- handover desk ----------------------------------------------------------------------------------
+@office.route("/handover", methods=["GET", "POST"])
+@staff_required("operator")
+def handover():
+    form = PickupCodeForm()
+    if form.validate_on_submit():
+        delivery = services.find_by_pickup_code(form.code.data)
+        if delivery is None:
+            flash(_("No delivery of this city has that pickup code."), "error")
+        else:
+            return redirect(url_for("office_couriers.handover_delivery", code=delivery.pickup_code))
+    return render_template("couriers/handover.html", tenant=g.tenant, form=form)
+
+
+@office.route("/handover/<code>", methods=["GET", "POST"])
+@staff_required("operator")
+def handover_delivery(code: str):
+    delivery = services.find_by_pickup_code(code)
+    if delivery is None:
+        flash(_("No delivery of this city has that pickup code."), "error")
+        return redirect(url_for("office_couriers.handover"))
+    form = HandoverForm(data={"driver_name": delivery.driver_name, "driver_plate": delivery.driver_plate})
+    if form.validate_on_submit():
+        try:
+            # A courier callback may update the same delivery at this very moment.
+            commit_retrying(lambda: services.hand_over(
+                g.tenant, services.find_by_pickup_code(code), seal_number=form.seal_number.data,
+                driver_name=form.driver_name.data, driver_plate=form.driver_plate.data, staff_user=current_user))
+            delivery = services.find_by_pickup_code(code)
+            flash(_("Handed over to %(driver)s with seal %(seal)s.", driver=delivery.driver_name,
+                    seal=delivery.seal_number), "success")
+            return redirect(url_for("office_couriers.handover"))
+        except services.DeliveryRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    return render_template("couriers/handover_delivery.html", tenant=g.tenant, delivery=delivery, form=form,
+                           provider_label=PROVIDERS[delivery.provider].label)
+
+
+# -- deliveries ---------------------------------------------------------------------------------------
+@office.get("/deliveries")
+@staff_required("operator")
+def deliveries():
+    show = request.args.get("show", "open")
+    statement = sa.select(Delivery).order_by(Delivery.id.desc()).limit(200)
+    if show == "open":
+        statement = statement.where(Delivery.status.not_in(("delivered", "cancelled", "failed", "returned")))
+    elif show == "attention":
+        statement = statement.where(Delivery.office_alert.is_not(None))
+    rows = db.session.scalars(statement).all()
+    return render_template("couriers/deliveries.html", tenant=g.tenant, deliveries=rows, show=show,
+                           providers=PROVIDERS)
+
+
+@office.route("/deliveries/<int:delivery_id>", methods=["GET", "POST"])
+@staff_required("operator")
+def delivery_detail(delivery_id: int):
+    delivery = db.get_or_404(Delivery, delivery_id)
+    form, cancel_form = ManualOutcomeForm(), CancelDeliveryForm()
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "record" and form.validate_on_submit():
+            def change():
+                services.record_manual(db.session.get(Delivery, delivery_id), form.outcome.data,
+                                       tracking_no=form.tracking_no.data, note=form.note.data,
+                                       staff_user=current_user)
+        elif action == "cancel" and cancel_form.validate_on_submit():
+            def change():
+                services.cancel(db.session.get(Delivery, delivery_id), Actor.staff(current_user),
+                                cancel_form.reason.data)
+        elif action == "clear_alert" and form.validate_on_submit():
+            def change():
+                db.session.get(Delivery, delivery_id).office_alert = None
+        else:
+            abort(400)
+        try:
+            commit_retrying(change)
+            flash(_("Saved."), "success")
+        except services.DeliveryRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        return redirect(url_for("office_couriers.delivery_detail", delivery_id=delivery.id))
+    return render_template("couriers/delivery.html", tenant=g.tenant, delivery=delivery, form=form,
+                           cancel_form=cancel_form, provider=PROVIDERS[delivery.provider],
+                           qr=qr_svg_data_uri(delivery.pickup_code))
+
+
+# -- the driver at the door -------------------------------------------------------------------------
+@driver.route("/<code>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: f"pin:{request.view_args.get('code')}")
+def receipt_pin(code: str):
+    """The driver types the PIN the citizen tells them: only the right person receives the envelope."""
+    delivery = services.find_by_pickup_code(code)
+    if delivery is None:
+        abort(404)
+    form = PinForm()
+    verified = delivery.pin_verified_at is not None
+    if form.validate_on_submit():
+        if services.verify_receipt_pin(delivery, form.pin.data):
+            db.session.commit()
+            verified = True
+        else:
+            flash(_("That PIN is not right. Ask the citizen to read it from their Antar page."), "error")
+    return render_template("couriers/driver_pin.html", tenant=g.tenant, delivery=delivery, form=form,
+                           verified=verified)
