@@ -14,14 +14,15 @@ from saas.jobs import QUEUE_NAMES, run_worker, runtime, selfcheck
 @click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
 @click.option("--no-cron", is_flag=True, help="Never take the periodic-jobs lead.")
 @click.option("--name", default=None, help="Worker name (default: host and pid).")
+@click.option("--fork", is_flag=True, help="Fork a fresh process per job (RQ's classic worker).")
 @with_appcontext
-def worker_command(queues, burst, no_cron, name):
+def worker_command(queues, burst, no_cron, name, fork):
     """Run an RQ worker with the app context, RQ's scheduler and the periodic jobs."""
     app = current_app._get_current_object()
     if runtime(app).embedded:
         click.echo("No REDIS_URL: working the embedded queue of this process only.", err=True)
     ok = run_worker(app, list(queues) or list(QUEUE_NAMES), burst=burst, with_cron=not no_cron,
-                    name=name)
+                    name=name, fork=fork)
     raise SystemExit(0 if ok or burst else 1)
 
 

@@ -97,6 +97,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "EMBEDDED_WORKER": env.get("ANTAR_EMBEDDED_WORKER", "thread"),
         "SANDBOXES_ENABLED": _flag(env.get("ANTAR_SANDBOXES"), default=not production),
         "PASSWORD_HASH_COST": env.get("ANTAR_PASSWORD_HASH_COST", "standard"),
+        # Notifications: retry schedule (seconds), when a claim or a queued row counts as lost.
+        "NOTIFICATION_RETRY_DELAYS": [float(x) for x in
+                                      env.get("ANTAR_NOTIFICATION_RETRY_DELAYS", "30,120,600,3600").split(",")],
+        "NOTIFICATION_CLAIM_TIMEOUT": float(env.get("ANTAR_NOTIFICATION_CLAIM_TIMEOUT", "120")),
+        "NOTIFICATION_STUCK_AFTER": float(env.get("ANTAR_NOTIFICATION_STUCK_AFTER", "120")),
+        "SWEEP_INTERVAL": int(env.get("ANTAR_SWEEP_INTERVAL", "60")),
         "LOGIN_RATE_LIMIT": env.get("ANTAR_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("ANTAR_LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker, Worker
 from rq.cron import CronScheduler
 from rq.job import Job
@@ -39,17 +40,25 @@ class PeriodicJob:
     queue: str
     interval: int | None = None
     cron: str | None = None
+    interval_setting: str | None = None
+
+    def every(self, app: Flask) -> int | None:
+        if self.interval_setting and app.config.get(self.interval_setting):
+            return int(app.config[self.interval_setting])
+        return self.interval
 
 
 #: Periodic work, registered by each capability with ``periodic(...)``; run by the cron leader.
 PERIODIC_JOBS: list[PeriodicJob] = []
 
 
-def periodic(*, queue: str, interval: int | None = None, cron: str | None = None):
-    """Run the decorated job every ``interval`` seconds or on a ``cron`` schedule (UTC)."""
+def periodic(*, queue: str, interval: int | None = None, cron: str | None = None,
+             interval_setting: str | None = None):
+    """Run the decorated job every ``interval`` seconds (or the app setting named
+    ``interval_setting``), or on a ``cron`` schedule (the worker host's clock)."""
 
     def decorator(func):
-        PERIODIC_JOBS.append(PeriodicJob(func, queue, interval, cron))
+        PERIODIC_JOBS.append(PeriodicJob(func, queue, interval, cron, interval_setting))
         return func
 
     return decorator
@@ -205,8 +214,21 @@ class _AppContextMixin:
             return super().perform_job(job, queue, execution)
 
 
-class AppWorker(_AppContextMixin, Worker):
-    """The production worker: forks a work horse per job, as RQ does."""
+class AppWorker(_AppContextMixin, SimpleWorker):
+    """The production worker: runs jobs in its own process, one after another.
+
+    Antar's jobs are short and spend their time waiting on HTTP and the database, so the
+    worker keeps its connection pools instead of forking a fresh process per job (RQ's
+    default); ``flask worker --fork`` gives that isolation back where it is wanted.
+    """
+
+    max_connection_wait_time = 5.0  # back on its feet within seconds of Redis returning
+
+
+class ForkingAppWorker(_AppContextMixin, Worker):
+    """RQ's classic worker: a forked work horse per job."""
+
+    max_connection_wait_time = 5.0
 
     def main_work_horse(self, job, queue):
         # The horse must not share the parent's database connections.
@@ -268,7 +290,7 @@ def build_cron(job_runtime: JobRuntime, connection: Redis | None = None) -> Cron
     cron = CronScheduler(connection=connection or job_runtime.connection(), logging_level="WARNING",
                          name=f"antar-cron-{socket.gethostname()}-{os.getpid()}")
     for item in PERIODIC_JOBS:
-        cron.register(item.func, queue_name=item.queue, interval=item.interval, cron=item.cron)
+        cron.register(item.func, queue_name=item.queue, interval=item.every(job_runtime.app), cron=item.cron)
     return cron
 
 
@@ -306,18 +328,30 @@ class CronLeader(threading.Thread):
 
 
 def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_cron: bool = True,
-               name: str | None = None) -> bool:
+               name: str | None = None, fork: bool = False) -> bool:
+    """Work the queues until told to stop; a worker that Redis knocked over is started again."""
     job_runtime = runtime(app)
-    connection = job_runtime.worker_connection()
-    queues = [job_runtime.queue(q, connection) for q in queue_names]
-    worker_class = InlineWorker if job_runtime.embedded else AppWorker
-    worker = worker_class(queues, connection=connection, app=app, name=name)
+    worker_class = InlineWorker if job_runtime.embedded else (ForkingAppWorker if fork else AppWorker)
     leader = None
     if with_cron and PERIODIC_JOBS and not burst:
         leader = CronLeader(job_runtime)
         leader.start()
     try:
-        return worker.work(burst=burst, with_scheduler=not job_runtime.embedded)
+        while True:
+            worker = None
+            try:
+                connection = job_runtime.worker_connection()
+                queues = [job_runtime.queue(q, connection) for q in queue_names]
+                worker = worker_class(queues, connection=connection, app=app, name=name)
+                worked = worker.work(burst=burst, with_scheduler=not job_runtime.embedded)
+            except RedisError as exc:
+                log.warning("worker cannot reach Redis (%s); trying again shortly", exc)
+                worked = False
+            asked_to_stop = worker is not None and (worker._stop_requested or worker._shutdown_requested_date)
+            if burst or asked_to_stop:
+                return worked
+            time.sleep(1)
+            name = None  # the old name may still be registered until its key expires
     finally:
         if leader:
             leader.stop()

@@ -40,7 +40,7 @@ def book_delivery(tenant_id: int, delivery_id: int) -> str:
                     raise
                 db.session.commit()
                 return outcome
-            except StaleDataError:
+            except (StaleDataError, sa.exc.IntegrityError):
                 # The courier's first callback recorded the booking meanwhile: look again.
                 db.session.rollback()
         return "busy"

@@ -19,6 +19,7 @@ from saas.extensions import db
 from saas.geo import road_distance_km
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
+from saas.routing import look_up, remember
 from saas.tenancy.scope import all_tenants, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
@@ -226,7 +227,7 @@ def book(delivery: Delivery) -> str:
 
 
 def _adopt(delivery: Delivery, ref: str, provider_status: str, tracking_url: str | None, *, source: str) -> None:
-    delivery.provider_ref = ref
+    set_provider_ref(delivery, ref)
     delivery.booked_at = delivery.booked_at or utcnow()
     delivery.tracking_url = tracking_url or delivery.tracking_url
     delivery.last_provider_event_at = utcnow()
@@ -235,6 +236,11 @@ def _adopt(delivery: Delivery, ref: str, provider_status: str, tracking_url: str
     move(delivery, "booked", source=source, provider_status=provider_status)
     if unified != "booked":
         move(delivery, unified, source=source, provider_status=provider_status)
+
+
+def set_provider_ref(delivery: Delivery, ref: str) -> None:
+    delivery.provider_ref = ref
+    remember(f"courier:{delivery.provider}", ref, delivery.tenant_id, delivery.id)
 
 
 def fail(delivery: Delivery, reason: str, *, source: str, provider_status: str | None = None) -> None:
@@ -329,9 +335,10 @@ class CallbackOutcome:
 
 
 def _find_delivery(provider_name: str, report: StatusReport) -> Delivery | None:
+    """The delivery a callback is about: by the courier's reference, else by our own id."""
     with all_tenants():
-        delivery = db.session.scalar(sa.select(Delivery).where(
-            Delivery.provider == provider_name, Delivery.provider_ref == report.ref))
+        found = look_up(f"courier:{provider_name}", str(report.ref)) if report.ref else None
+        delivery = db.session.get(Delivery, found[1]) if found else None
         if delivery is None and report.store_order_id and str(report.store_order_id).startswith("ANTAR-"):
             try:
                 our_id = int(str(report.store_order_id).removeprefix("ANTAR-"))
@@ -351,8 +358,8 @@ def handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
     for _ in range(3):
         try:
             return _handle_callback(provider_name, headers, body)
-        except StaleDataError:
-            db.session.rollback()
+        except (StaleDataError, sa.exc.IntegrityError):
+            db.session.rollback()  # another writer got there first: look again
     return CallbackOutcome(503, "busy; send it again")
 
 
@@ -379,17 +386,13 @@ def _handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
         if seen:
             return CallbackOutcome(200, "duplicate ignored")
         if delivery.provider_ref is None:
-            delivery.provider_ref = report.ref
+            set_provider_ref(delivery, report.ref)
             delivery.booked_at = delivery.booked_at or utcnow()
         event = apply_report(delivery, report, source="callback")
         db.session.add(CourierCallback(tenant_id=tenant.id, provider=provider_name, event_key=report.event_key,
                                        delivery_id=delivery.id, payload=body,
                                        outcome=f"moved to {event.status}" if event else "no change"))
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:  # the same event, arriving twice at once
-            db.session.rollback()
-            return CallbackOutcome(200, "duplicate ignored")
+        db.session.commit()
     return CallbackOutcome(200, "applied" if event else "no change")
 
 
@@ -442,7 +445,7 @@ def record_manual(delivery: Delivery, outcome: str, *, tracking_no: str | None, 
     if outcome not in MANUAL_OUTCOMES:
         raise DeliveryRefused(_l("Unknown outcome."))
     if tracking_no:
-        delivery.provider_ref = tracking_no.strip()[:64]
+        set_provider_ref(delivery, tracking_no.strip()[:64])
     if outcome == "failed":
         delivery.failure_reason = (note or "").strip()[:300] or str(_l("recorded by the office"))
     if outcome == "booked" and delivery.status == "quoted":

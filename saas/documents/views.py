@@ -45,6 +45,8 @@ office = city_blueprint("office", __name__, "/office")
 STAFF_MOVES = ("ready", "cancelled")
 #: Extra links in the office navigation, added by other capabilities: (endpoint, label, role).
 OFFICE_NAV: list[tuple[str, object, str]] = []
+#: Extra sections of the document page, added by other capabilities: ``fn(document) -> html``.
+DOCUMENT_SECTIONS: list = []
 
 
 def _date_arg(name: str) -> date | None:
@@ -130,8 +132,10 @@ def document(registration_no: str):
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
     moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
+    sections = [section(document) for section in DOCUMENT_SECTIONS]
     return render_template("office/document.html", tenant=g.tenant, document=document, moves=moves,
-                           form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS)
+                           form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS,
+                           sections=sections)
 
 
 @office.post("/documents/<registration_no>/transition")

@@ -1,0 +1,55 @@
+"""The small interface of a message channel, and how a failure says whether to try again."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from flask import current_app
+
+
+class SendError(Exception):
+    """A send that did not happen. ``permanent`` ones (an invalid number) are never retried;
+    ``retry_after`` asks for a minimum wait (a rate limit)."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        self.permanent = permanent
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_message_id: str
+
+
+class Channel:
+    name = ""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self.settings = (tenant.notification_settings or {}).get(self.name) or {}
+
+    def secret(self, key: str) -> str:
+        """A credential named in the city's settings; in sandbox mode a derived stand-in."""
+        env_name = self.settings.get(key)
+        value = os.environ.get(env_name, "") if env_name else ""
+        if not value and current_app.config.get("SANDBOXES_ENABLED"):
+            value = f"sandbox-{self.tenant.slug}-{self.name}-{key.removesuffix('_env')}"
+        if not value:
+            raise SendError(f"{env_name or key} is not set for {self.tenant.slug}", permanent=True)
+        return value
+
+    def base_url(self, key: str, sandbox_path: str) -> str:
+        configured = current_app.config.get(key) or os.environ.get(key)
+        if configured:
+            return configured.rstrip("/")
+        if current_app.config.get("SANDBOXES_ENABLED"):
+            return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sandbox/{sandbox_path}"
+        raise SendError(f"{key} is not configured", permanent=True)
+
+    def can_reach(self, notification_target: dict) -> str | None:
+        """The recipient for this channel, or None if the person has no address on it."""
+        return notification_target.get("phone")
+
+    def send(self, notification) -> Sent:
+        raise SendError("not a channel")

@@ -1,0 +1,57 @@
+"""E-mail over SMTP: plain text and HTML in the city's colours."""
+from __future__ import annotations
+
+import os
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+from saas.notifications.channels.base import Channel, SendError, Sent
+
+
+def smtp_address() -> tuple[str, int]:
+    host = current_app.config.get("SMTP_HOST") or os.environ.get("SMTP_HOST")
+    port = current_app.config.get("SMTP_PORT") or os.environ.get("SMTP_PORT")
+    if host:
+        return host, int(port or 25)
+    if current_app.config.get("SANDBOXES_ENABLED"):
+        from saas.sandboxes import messages as sandbox
+
+        return sandbox.start_smtp()
+    raise SendError("SMTP_HOST is not configured", permanent=True)
+
+
+class Email(Channel):
+    name = "email"
+
+    def can_reach(self, target: dict) -> str | None:
+        return target.get("email")
+
+    def send(self, notification) -> Sent:
+        host, port = smtp_address()
+        message = EmailMessage()
+        message["From"] = f"{self.tenant.name} <{self.settings.get('sender')}>"
+        message["To"] = notification.recipient
+        message["Subject"] = notification.subject or self.tenant.name
+        if self.settings.get("reply_to"):
+            message["Reply-To"] = self.settings["reply_to"]
+        message_id = make_msgid(domain="antar.invalid")
+        message["Message-ID"] = message_id
+        message.set_content(notification.body)
+        if notification.html:
+            message.add_alternative(notification.html, subtype="html")
+        try:
+            with smtplib.SMTP(host, port, timeout=15) as smtp:
+                if os.environ.get("SMTP_USERNAME"):
+                    smtp.starttls()
+                    smtp.login(os.environ["SMTP_USERNAME"], os.environ.get("SMTP_PASSWORD", ""))
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise SendError(f"SMTP refused the recipient: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise SendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SendError(f"SMTP unreachable: {type(exc).__name__}") from exc
+        return Sent(message_id.strip("<>"))

@@ -1,0 +1,67 @@
+"""SMS through an HTTP gateway of the Zenziva kind: {userkey, passkey, nohp, pesan} → {messageId, status}."""
+from __future__ import annotations
+
+import os
+import threading
+
+import requests
+from flask import current_app
+
+from saas.notifications.channels.base import Channel, SendError, Sent
+
+TIMEOUT = (3.05, 10)
+MAX_LENGTH = 612  # four concatenated SMS
+_registered: set[tuple] = set()
+_lock = threading.Lock()
+
+
+def report_token() -> str:
+    value = current_app.config.get("SMS_REPORT_TOKEN") or os.environ.get("SMS_REPORT_TOKEN", "")
+    if not value and current_app.config.get("SANDBOXES_ENABLED"):
+        value = "sandbox-sms-report-token"
+    return value
+
+
+class Sms(Channel):
+    name = "sms"
+
+    def send(self, notification) -> Sent:
+        base = self.base_url("SMS_BASE_URL", "sms")
+        userkey, passkey = self.secret("userkey_env"), self.secret("passkey_env")
+        if current_app.config.get("SANDBOXES_ENABLED") and "/sandbox/" in base:
+            with _lock:
+                fresh = (base, userkey) not in _registered
+            if fresh:
+                reports = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/sms"
+                requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
+                    "passkey": passkey, "report_url": reports, "report_token": report_token()})
+                with _lock:
+                    _registered.add((base, userkey))
+        text = notification.body
+        if len(text) > MAX_LENGTH:
+            text = text[:MAX_LENGTH - 1] + "…"
+        number = "0" + notification.recipient[3:] if notification.recipient.startswith("+62") else notification.recipient
+        try:
+            response = requests.post(f"{base}/api/sendsms/", timeout=TIMEOUT,
+                                     json={"userkey": userkey, "passkey": passkey, "nohp": number, "pesan": text})
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise SendError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise SendError(f"SMS gateway {response.status_code}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise SendError(f"SMS gateway answered {response.status_code} without JSON") from None
+        if str(data.get("status")) == "1" and data.get("messageId"):
+            return Sent(str(data["messageId"]))
+        text = str(data.get("text") or "refused")
+        lowered = text.lower()
+        if "terlalu banyak" in lowered:
+            raise SendError(f"SMS gateway: {text}", retry_after=30)
+        permanent = any(word in lowered for word in ("tidak valid", "salah", "kosong", "panjang"))
+        raise SendError(f"SMS gateway: {text}", permanent=permanent)
+
+
+def forget_sandbox_registrations() -> None:
+    with _lock:
+        _registered.clear()

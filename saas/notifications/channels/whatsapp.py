@@ -1,0 +1,82 @@
+"""WhatsApp Business Cloud API: approved template messages, by phone number id and Bearer token."""
+from __future__ import annotations
+
+import os
+import threading
+
+import requests
+from flask import current_app
+
+from saas.notifications.channels.base import Channel, SendError, Sent
+
+API_VERSION = "v21.0"
+TIMEOUT = (3.05, 10)
+# Cloud API error codes that no retry will cure.
+PERMANENT = {131026, 131009, 131008, 132000, 132001, 132012, 132018, 131047, 131051, 100, 190, 33}
+RATE_LIMITS = {130429: 5.0, 131056: 6.0, 131048: 60.0, 4: 60.0, 80007: 60.0}
+_registered: set[tuple] = set()
+_lock = threading.Lock()
+
+
+def app_secret() -> str:
+    """The Meta app's secret: it signs the status webhooks (X-Hub-Signature-256)."""
+    value = current_app.config.get("WHATSAPP_APP_SECRET") or os.environ.get("WHATSAPP_APP_SECRET", "")
+    if not value and current_app.config.get("SANDBOXES_ENABLED"):
+        value = "sandbox-whatsapp-app-secret"
+    return value
+
+
+class WhatsApp(Channel):
+    name = "whatsapp"
+
+    def _endpoint(self) -> tuple[str, str, str]:
+        base = self.base_url("WHATSAPP_BASE_URL", "whatsapp")
+        phone_number_id, token = self.secret("phone_number_id_env"), self.secret("access_token_env")
+        if current_app.config.get("SANDBOXES_ENABLED") and "/sandbox/" in base:
+            key = (base, phone_number_id)
+            with _lock:
+                fresh = key not in _registered
+            if fresh:
+                webhook = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/whatsapp"
+                requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
+                    "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
+                with _lock:
+                    _registered.add(key)
+        return base, phone_number_id, token
+
+    def send(self, notification) -> Sent:
+        base, phone_number_id, token = self._endpoint()
+        version = current_app.config.get("WHATSAPP_API_VERSION", API_VERSION)
+        body = {
+            "messaging_product": "whatsapp", "recipient_type": "individual",
+            "to": notification.recipient.lstrip("+"), "type": "template",
+            "template": {"name": notification.template, "language": {"code": notification.language},
+                         "components": [{"type": "body", "parameters": [
+                             {"type": "text", "text": p} for p in notification.params]}]},
+            # Echoed in every status webhook: a message sent by a worker that died before it
+            # could record the send is still recognised, and not sent twice.
+            "biz_opaque_callback_data": f"antar:{notification.id}",
+        }
+        try:
+            response = requests.post(f"{base}/{version}/{phone_number_id}/messages", json=body, timeout=TIMEOUT,
+                                     headers={"Authorization": f"Bearer {token}"})
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise SendError(f"WhatsApp unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 200:
+            return Sent(response.json()["messages"][0]["id"])
+        try:
+            error = response.json().get("error") or {}
+        except ValueError:
+            error = {}
+        code = error.get("code")
+        message = f"WhatsApp {response.status_code} ({code}): {error.get('message') or response.text[:200]}"
+        if code in RATE_LIMITS:
+            raise SendError(message, retry_after=RATE_LIMITS[code])
+        if response.status_code < 500 and (code in PERMANENT or response.status_code in (400, 401, 403, 404)):
+            raise SendError(message, permanent=True)
+        raise SendError(message)
+
+
+def forget_sandbox_registrations() -> None:
+    with _lock:
+        _registered.clear()

@@ -1,0 +1,84 @@
+"""The outbox: one row per message per channel, written in the transaction of its cause."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.extensions import db
+from saas.models import BigIntPK, Timestamps, UTCDateTime
+from saas.tenancy.scope import TenantScoped
+
+NOTIFICATION_STATUS_LABELS = {
+    "pending": _l("Waiting to be queued"),
+    "queued": _l("Queued"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed, will retry"),
+    "dead": _l("Gave up"),
+}
+NOTIFICATION_STATUSES = tuple(NOTIFICATION_STATUS_LABELS)
+CHANNELS = ("whatsapp", "sms", "email")
+
+
+class Notification(TenantScoped, Timestamps, db.Model):
+    """One message on one channel to one person.
+
+    ``event_key`` names the occurrence (``document_ready:<document>:<event>``), so the same
+    event can never make two rows on the same channel; the next channel, when the first gives
+    up, is a row of its own with the same key.
+    """
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(sa.String(40))
+    event_key: Mapped[str] = mapped_column(sa.String(160))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    language: Mapped[str] = mapped_column(sa.String(5), default="id")
+    template: Mapped[str] = mapped_column(sa.String(80))
+    params: Mapped[list] = mapped_column(sa.JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text())
+    html: Mapped[str | None] = mapped_column(sa.Text())
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(160))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # Set while a worker is sending it: a crash leaves the claim, which the sweeper releases.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    document = relationship("Document")
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "event_key", "channel"),
+        sa.Index(None, "tenant_id", "document_id"),
+        sa.Index(None, "tenant_id", "status", "updated_at"),
+        sa.Index(None, "tenant_id", "created_at"),
+        sa.CheckConstraint("status in ('pending', 'queued', 'sent', 'delivered', 'failed', 'dead')",
+                           name="status"),
+        sa.CheckConstraint("channel in ('whatsapp', 'sms', 'email')", name="channel"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(NOTIFICATION_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def recipient_masked(self) -> str:
+        from saas.documents.identity import mask_phone
+        from saas.security import mask_email
+
+        return mask_email(self.recipient) if "@" in self.recipient else mask_phone(self.recipient)

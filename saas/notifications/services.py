@@ -1,0 +1,410 @@
+"""The outbox: write a message with its cause, send it once, retry, fall back, record receipts.
+
+Persist, then enqueue (as GOV.UK Notify does): the row is the truth and the job only a nudge.
+A sender acts only on a row it has claimed in the state it expects; a sweeper replays what a
+Redis outage or a dead worker left behind; WhatsApp echoes our id in its receipts, so a message
+sent just before a worker died is recognised rather than sent again.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from saas.documents.links import document_link
+from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
+from saas.extensions import db
+from saas.i18n import weekday_name
+from saas.models import utcnow
+from saas.notifications.channels import channel_for
+from saas.notifications.channels.base import SendError
+from saas.notifications.models import Notification
+from saas.notifications.templates import EVENTS, render
+from saas.routing import look_up, remember
+from saas.security import mask_nik
+from saas.tenancy.scope import all_tenants, tenant_bound
+
+log = logging.getLogger(__name__)
+_TO_ENQUEUE = "antar_notifications_to_enqueue"
+SENDABLE = ("pending", "queued", "failed")
+STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4}
+
+
+def retry_delays() -> list[float]:
+    return [float(x) for x in current_app.config.get("NOTIFICATION_RETRY_DELAYS", (30, 120, 600, 3600))]
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("NOTIFICATION_CLAIM_TIMEOUT", 120)))
+
+
+def stuck_after() -> timedelta:
+    return timedelta(seconds=float(current_app.config.get("NOTIFICATION_STUCK_AFTER", 120)))
+
+
+# -- what a message is about ----------------------------------------------------------------------
+def office_hours(tenant) -> str:
+    parts = []
+    for row in tenant.office.get("opening_hours", []):
+        days = row["days"]
+        label = weekday_name(days[0]) if len(days) == 1 else f"{weekday_name(days[0])}–{weekday_name(days[-1])}"
+        parts.append(f"{label} {row['open'].replace(':', '.')}–{row['close'].replace(':', '.')}")
+    return "; ".join(parts)
+
+
+def masked_driver(delivery) -> str:
+    name = (delivery.driver_name or "").strip()
+    shown = (name[:2] + "***") if name else "-"
+    return f"{shown} ({delivery.driver_plate})" if delivery.driver_plate else shown
+
+
+def document_context(tenant, document: Document, language: str) -> dict:
+    with force_locale(language):
+        type_label = str(DOCUMENT_TYPE_LABELS.get(document.doc_type, document.doc_type))
+        hours = office_hours(tenant)
+    return {
+        "name": document.owner_name, "document_type": type_label, "registration_no": document.registration_no,
+        "city": tenant.city_name, "office_name": tenant.office.get("name", tenant.name),
+        "office_address": tenant.office.get("address", ""), "office_hours": hours,
+        "link": document_link(document, tenant),
+    }
+
+
+def format_slot(tenant, moment: datetime, language: str) -> str:
+    with force_locale(language):
+        return format_datetime(moment.astimezone(tenant.zone), "EEEE, d MMMM y HH.mm", rebase=False)
+
+
+def delivery_context(delivery) -> dict:
+    from saas.couriers.providers import PROVIDERS
+
+    provider = PROVIDERS[delivery.provider]
+    courier = provider.label
+    if delivery.provider == "manual":
+        courier = (delivery.tenant.courier_settings.get("manual") or {}).get("name", courier)
+    fee = f"Rp{(delivery.fee or 0):,}".replace(",", ".")
+    return {"courier": courier, "receipt_pin": delivery.receipt_pin, "fee": fee,
+            "driver": masked_driver(delivery), "reason": delivery.failure_reason or "-"}
+
+
+# -- writing the outbox ---------------------------------------------------------------------------
+def _targets(document: Document | None, delivery=None, user=None) -> dict:
+    if user is not None:
+        return {"email": user.email}
+    phone = (delivery.recipient_phone if delivery is not None and delivery.recipient_phone else None) \
+        or (document.phone if document is not None else None)
+    return {"phone": phone, "email": document.email if document is not None else None}
+
+
+def _channels_in_order(tenant, after: str | None = None) -> list[str]:
+    channels = list((tenant.notification_settings or {}).get("channels", []))
+    if after in channels:
+        channels = channels[channels.index(after) + 1:]
+    return channels
+
+
+def was_notified(event: str, occurrence: str) -> bool:
+    return db.session.scalar(sa.select(Notification.id).where(
+        Notification.event_key == f"{event}:{occurrence}").limit(1)) is not None
+
+
+def notify(tenant, event: str, occurrence: str, *, document: Document | None = None, delivery=None,
+           user=None, extra: dict | None = None, channels: list[str] | None = None,
+           language: str | None = None) -> Notification | None:
+    """Write the message for an event into the outbox (in the caller's transaction), once.
+
+    It goes on the city's first channel that can reach the person; later channels are tried
+    only when an earlier one gives up.
+    """
+    language = language or (tenant.notification_settings or {}).get("language", "id")
+    event_key = f"{event}:{occurrence}"
+    targets = _targets(document, delivery, user)
+    for channel_name in channels if channels is not None else _channels_in_order(tenant):
+        recipient = channel_for(tenant, channel_name).can_reach(targets)
+        if not recipient:
+            continue
+        existing = db.session.scalar(sa.select(Notification).where(
+            Notification.event_key == event_key, Notification.channel == channel_name))
+        if existing is not None:
+            return existing
+        context = document_context(tenant, document, language) if document is not None else {}
+        if delivery is not None:
+            context.update(delivery_context(delivery))
+        context.update(extra or {})
+        body, subject, params = render(tenant, event, language, context)
+        notification = Notification(
+            tenant_id=tenant.id, document_id=document.id if document is not None else None,
+            delivery_id=delivery.id if delivery is not None else None, user_id=user.id if user is not None else None,
+            event=event, event_key=event_key, channel=channel_name, recipient=recipient, language=language,
+            template=f"antar_{event}", params=params, subject=subject, body=body,
+            html=_email_html(tenant, body, subject) if channel_name == "email" else None, status="pending",
+        )
+        db.session.add(notification)
+        db.session.flush()
+        db.session.info.setdefault(_TO_ENQUEUE, []).append((notification.id, current_app._get_current_object()))
+        return notification
+    return None
+
+
+def _email_html(tenant, body: str, subject: str) -> str:
+    from flask import render_template
+
+    return render_template("notifications/email.html", tenant=tenant, body=body, subject=subject)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_committed(session):
+    """After the commit: one pipeline of jobs, then one update marking them queued."""
+    pending = session.info.pop(_TO_ENQUEUE, None)
+    if not pending:
+        return
+    app = pending[0][1]
+    ids = [notification_id for notification_id, _ in pending]
+    try:
+        enqueue_sends(app, ids)
+    except Exception:  # Redis unreachable: the rows stay pending and the sweeper sends them later
+        log.warning("could not enqueue %d notification(s); the sweeper will", len(ids), exc_info=True)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    if previous_transaction.parent is None:
+        session.info.pop(_TO_ENQUEUE, None)
+
+
+def enqueue_sends(app, ids: list[int], *, delay: float | None = None) -> None:
+    from rq import Queue
+
+    from saas.jobs import runtime
+    from saas.notifications.jobs import send_notification
+
+    job_runtime = runtime(app)
+    queue = job_runtime.queue("notifications")
+    if delay:
+        for notification_id in ids:
+            queue.enqueue_in(timedelta(seconds=delay), send_notification, notification_id,
+                             job_timeout=60, result_ttl=600, failure_ttl=7 * 86400)
+        return
+    queue.enqueue_many([Queue.prepare_data(send_notification, (notification_id,), timeout=60, result_ttl=600,
+                                           failure_ttl=7 * 86400) for notification_id in ids])
+    if job_runtime.embedded:
+        job_runtime.ensure_embedded_worker()
+        if job_runtime._embedded_worker is not None:
+            job_runtime._embedded_worker.wake()
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(sa.update(Notification.__table__).where(
+            Notification.__table__.c.id.in_(ids), Notification.__table__.c.status == "pending")
+            .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
+
+
+# -- sending --------------------------------------------------------------------------------------
+def claim(notification_id: int) -> bool:
+    """Take the row for this worker; False if it is sent, dead, or being sent by someone else."""
+    now = utcnow()
+    table = Notification.__table__
+    result = db.session.execute(
+        sa.update(table).where(
+            table.c.id == notification_id, table.c.status.in_(SENDABLE),
+            sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - claim_timeout()))
+        .values(claimed_at=now, attempts=table.c.attempts + 1, updated_at=now))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send(notification_id: int) -> str:
+    """Send one message once. Idempotent: a row already sent or claimed elsewhere is left alone."""
+    if not claim(notification_id):
+        return "not sendable"
+    with all_tenants():
+        notification = db.session.get(Notification, notification_id)
+    tenant = notification.tenant
+    with tenant_bound(tenant):
+        try:
+            sent = channel_for(tenant, notification.channel).send(notification)
+        except SendError as exc:
+            return _failed(notification, exc)
+        # Plain UPDATEs, so a receipt that raced ahead ("delivered") is never put back to "sent".
+        now, table = utcnow(), Notification.__table__
+        db.session.execute(sa.update(table).where(table.c.id == notification_id, table.c.status.in_(SENDABLE))
+                           .values(status="sent"))
+        db.session.execute(sa.update(table).where(table.c.id == notification_id).values(
+            provider_message_id=sa.func.coalesce(table.c.provider_message_id, sent.provider_message_id),
+            sent_at=sa.func.coalesce(table.c.sent_at, now), claimed_at=None, last_error=None,
+            next_attempt_at=None, updated_at=now))
+        remember(f"message:{notification.channel}", sent.provider_message_id, tenant.id, notification_id)
+        db.session.commit()
+    return "sent"
+
+
+def _failed(notification: Notification, error: SendError) -> str:
+    now = utcnow()
+    notification.last_error = str(error)[:500]
+    notification.claimed_at = None
+    delays = retry_delays()
+    if error.permanent or notification.attempts > len(delays):
+        notification.status = "dead"
+        notification.dead_at = now
+        fallback = _fall_back(notification)
+        db.session.commit()
+        return f"dead{'; falling back to ' + fallback.channel if fallback else ''}"
+    delay = max(delays[notification.attempts - 1], error.retry_after or 0)
+    notification.status = "failed"
+    notification.next_attempt_at = now + timedelta(seconds=delay)
+    db.session.commit()
+    try:
+        enqueue_sends(current_app._get_current_object(), [notification.id], delay=delay)
+    except Exception:
+        log.warning("could not schedule the retry of notification %s; the sweeper will", notification.id)
+    return f"failed; retry in {delay:.0f} s"
+
+
+def _fall_back(notification: Notification) -> Notification | None:
+    """The city's next channel for the same message, when this one gives up for good."""
+    tenant = notification.tenant
+    document = db.session.get(Document, notification.document_id) if notification.document_id else None
+    delivery = None
+    if notification.delivery_id:
+        from saas.couriers.models import Delivery
+
+        delivery = db.session.get(Delivery, notification.delivery_id)
+    user = None
+    if notification.user_id:
+        from saas.accounts.models import User
+
+        user = db.session.get(User, notification.user_id)
+    occurrence = notification.event_key.split(":", 1)[1]
+    for channel_name in _channels_in_order(tenant, after=notification.channel):
+        created = notify(tenant, notification.event, occurrence, document=document, delivery=delivery,
+                         user=user, channels=[channel_name], language=notification.language,
+                         extra=_extra_of(notification))
+        if created is not None:
+            return created
+    return None
+
+
+def _extra_of(notification: Notification) -> dict:
+    """The event-specific values the first channel's message carried, for the next one."""
+    fields = EVENTS[notification.event]["whatsapp"]
+    return {name: value for name, value in zip(fields, notification.params)
+            if name not in ("name", "document_type", "link", "city")}
+
+
+def resend(notification: Notification, staff_user) -> Notification | None:
+    """A supervisor sends a message again: a new row, so the first one's history stays."""
+    document = notification.document
+    delivery = None
+    if notification.delivery_id:
+        from saas.couriers.models import Delivery
+
+        delivery = db.session.get(Delivery, notification.delivery_id)
+    occurrence = notification.event_key.split(":", 1)[1] + f":resend:{utcnow():%Y%m%d%H%M%S}"
+    return notify(notification.tenant, notification.event, occurrence, document=document, delivery=delivery,
+                  language=notification.language, extra=_extra_of(notification))
+
+
+# -- receipts -------------------------------------------------------------------------------------
+def apply_receipt(notification: Notification, status: str, *, provider_message_id: str | None = None,
+                  error: str | None = None, at: datetime | None = None) -> None:
+    """A gateway's word on a message; statuses only move forward (receipts arrive in any order)."""
+    now = at or utcnow()
+    if provider_message_id and not notification.provider_message_id:
+        notification.provider_message_id = provider_message_id
+        remember(f"message:{notification.channel}", provider_message_id, notification.tenant_id, notification.id)
+    if status == "sent":
+        if STATUS_ORDER[notification.status] < STATUS_ORDER["sent"]:
+            notification.status = "sent"
+            notification.claimed_at = None
+        notification.sent_at = notification.sent_at or now
+    elif status in ("delivered", "read"):
+        if notification.status != "dead":
+            notification.status = "delivered"
+            notification.claimed_at = None
+        notification.sent_at = notification.sent_at or now
+        notification.delivered_at = notification.delivered_at or now
+        if status == "read":
+            notification.read_at = notification.read_at or now
+    elif status == "failed" and notification.status not in ("delivered", "dead"):
+        notification.status = "dead"
+        notification.dead_at = now
+        notification.last_error = (error or "the gateway reported the message failed")[:500]
+        _fall_back(notification)
+
+
+def find_for_receipt(channel: str, provider_message_id: str | None, opaque: str | None) -> Notification | None:
+    notification_id = None
+    if opaque and opaque.startswith("antar:") and opaque[6:].isdigit():
+        notification_id = int(opaque[6:])
+    elif provider_message_id:
+        found = look_up(f"message:{channel}", provider_message_id)
+        notification_id = found[1] if found else None
+    if notification_id is None:
+        return None
+    with all_tenants():
+        notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.channel != channel:
+        return None
+    return notification
+
+
+# -- the sweeper ----------------------------------------------------------------------------------
+def sweep(tenant, now: datetime | None = None) -> list[int]:
+    """Rows that Redis or a dead worker lost, to enqueue again. Returns their ids."""
+    now = now or utcnow()
+    stale = now - stuck_after()
+    table = Notification.__table__
+    rows = db.session.scalars(sa.select(Notification.id).where(
+        sa.or_(
+            sa.and_(Notification.status.in_(("pending", "queued")), Notification.updated_at < stale),
+            sa.and_(Notification.status == "failed", Notification.next_attempt_at < stale),
+        ),
+        sa.or_(Notification.claimed_at.is_(None), Notification.claimed_at < now - claim_timeout()),
+    ).limit(5000)).all()
+    if rows:
+        db.session.execute(sa.update(table).where(table.c.id.in_(rows)).values(updated_at=now))
+        db.session.commit()
+    return list(rows)
+
+
+# -- the office ----------------------------------------------------------------------------------
+def document_messages(document: Document) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(Notification.document_id == document.id)
+                                   .order_by(Notification.id)))
+
+
+def dead_messages(limit: int = 200) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(Notification.status == "dead")
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def preview(tenant, event: str, language: str) -> tuple[str, str]:
+    from saas.notifications.templates import SAMPLE
+
+    sample = dict(SAMPLE, city=tenant.city_name, office_name=tenant.office.get("name", ""),
+                  office_address=tenant.office.get("address", ""), office_hours=office_hours(tenant))
+    body, subject, _params = render(tenant, event, language, sample)
+    return body, subject
+
+
+def digest_summary(tenant, day) -> str:
+    from saas.documents.services import daily_report
+
+    report = daily_report(tenant, day)
+    dead = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
+                             .where(Notification.status == "dead")) or 0
+    moved = report["moved"]
+    lines = [
+        _("Ready: %(n)d · Collected: %(c)d · Delivered: %(d)d · Returned: %(r)d",
+          n=moved["ready"], c=moved["collected"], d=moved["delivered"], r=moved["returned"]),
+        _("Waiting to be handed over: %(n)d (over 7 days: %(o)d)", n=report["backlog"], o=report["older_than"][7]),
+        _("Messages that could not be sent: %(n)d", n=dead),
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["notify", "send", "claim", "apply_receipt", "sweep", "mask_nik"]

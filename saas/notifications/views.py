@@ -1,0 +1,128 @@
+"""Gateway receipts, and the office's view of messages: per document, dead letters, templates."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from saas.accounts.access import staff_required
+from saas.documents.forms import EmptyForm
+from saas.documents.views import DOCUMENT_SECTIONS, OFFICE_NAV
+from saas.extensions import csrf, db, limiter
+from saas.notifications import services
+from saas.notifications.channels.sms import report_token
+from saas.notifications.channels.whatsapp import app_secret
+from saas.notifications.models import Notification
+from saas.notifications.templates import EVENTS, LANGUAGES
+from saas.tenancy.scope import tenant_bound
+from saas.tenancy.views import city_blueprint
+
+webhooks = Blueprint("message_webhooks", __name__, url_prefix="/webhooks/messages")
+csrf.exempt(webhooks)
+office = city_blueprint("office_messages", __name__, "/office/messages")
+
+OFFICE_NAV.append(("office_messages.dead", _l("Messages"), "supervisor"))
+
+
+def _messages_section(document):
+    return render_template("notifications/_document_messages.html",
+                           messages=services.document_messages(document))
+
+
+DOCUMENT_SECTIONS.append(_messages_section)
+
+
+def _apply(channel: str, message_id: str | None, opaque: str | None, status: str, *, error=None, at=None) -> bool:
+    notification = services.find_for_receipt(channel, message_id, opaque)
+    if notification is None:
+        return False
+    with tenant_bound(notification.tenant):
+        services.apply_receipt(notification, status, provider_message_id=message_id, error=error, at=at)
+        db.session.commit()
+    return True
+
+
+@webhooks.get("/whatsapp")
+def whatsapp_verify():
+    """Meta's subscription handshake: echo the challenge when the verify token is ours."""
+    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or "sandbox-verify-token"
+    if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
+            request.args.get("hub.verify_token", ""), expected):
+        return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
+    return "forbidden", 403
+
+
+@webhooks.post("/whatsapp")
+@limiter.limit("20000 per minute")
+def whatsapp_statuses():
+    """Status receipts (sent, delivered, read, failed), about three per message: kept cheap."""
+    raw = request.get_data()
+    signature = request.headers.get("X-Hub-Signature-256", "")
+    expected = "sha256=" + hmac.new(app_secret().encode(), raw, hashlib.sha256).hexdigest()
+    if not signature or not hmac.compare_digest(signature, expected):
+        return jsonify({"error": "unauthorized"}), 401
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+        return jsonify({"error": "not a WhatsApp Business webhook"}), 400
+    applied = 0
+    for entry in payload.get("entry") or []:
+        for change in entry.get("changes") or []:
+            for status in (change.get("value") or {}).get("statuses") or []:
+                at = None
+                if str(status.get("timestamp", "")).isdigit():
+                    at = datetime.fromtimestamp(int(status["timestamp"]), tz=timezone.utc)
+                errors = status.get("errors") or []
+                error = "; ".join(f"{e.get('code')}: {e.get('title') or e.get('message')}" for e in errors) or None
+                if _apply("whatsapp", status.get("id"), status.get("biz_opaque_callback_data"),
+                          status.get("status", ""), error=error, at=at):
+                    applied += 1
+    return jsonify({"applied": applied})
+
+
+@webhooks.post("/sms")
+def sms_reports():
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given, f"Bearer {report_token()}"):
+        return jsonify({"error": "unauthorized"}), 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body.get("messageId"):
+        return jsonify({"error": "expected {messageId, status}"}), 400
+    status = {"DELIVERED": "delivered", "FAILED": "failed"}.get(str(body.get("status", "")).upper())
+    if status is None:
+        return jsonify({"error": "unknown status"}), 400
+    return jsonify({"applied": _apply("sms", str(body["messageId"]), None, status)})
+
+
+# -- the office ---------------------------------------------------------------------------------
+@office.get("/")
+@staff_required("supervisor")
+def dead():
+    return render_template("notifications/dead.html", tenant=g.tenant, messages=services.dead_messages(),
+                           form=EmptyForm())
+
+
+@office.post("/<int:notification_id>/resend")
+@staff_required("supervisor")
+def resend(notification_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notification = db.get_or_404(Notification, notification_id)
+    created = services.resend(notification, current_user)
+    db.session.commit()
+    if created is None:
+        flash(_("No channel of this city can reach this person."), "error")
+    else:
+        flash(_("The message will be sent again (%(channel)s).", channel=created.channel), "success")
+    return redirect(request.referrer or url_for("office_messages.dead"))
+
+
+@office.get("/templates")
+@staff_required("supervisor")
+def templates():
+    previews = [(event, {lang: services.preview(g.tenant, event, lang) for lang in LANGUAGES}) for event in EVENTS]
+    return render_template("notifications/templates.html", tenant=g.tenant, previews=previews, events=EVENTS)

@@ -1,0 +1,106 @@
+"""City templates checked at sync; reminders and the supervisors' digest; the office's view."""
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from saas.documents.models import Document
+from saas.extensions import db
+from saas.models import utcnow
+from saas.notifications import jobs
+from saas.tenancy.scope import tenant_bound
+from saas.tenancy.services import TenantFileError, get_tenant, sync_tenants
+from tests.conftest import TENANTS_DIR, make_user, submit
+from tests.factories import add_document
+from tests.notifications.conftest import drain, notifications
+
+
+@pytest.fixture
+def tenants_copy(tmp_path):
+    target = tmp_path / "tenants"
+    shutil.copytree(TENANTS_DIR, target)
+    return target
+
+
+def test_a_city_override_is_used_and_a_typo_fails_sync(app, tenants_copy):
+    folder = tenants_copy / "bontang" / "templates"
+    folder.mkdir()
+    (folder / "document_ready.id.txt").write_text("Halo {name}, {document_type} Anda siap di Bontang: {link}")
+    with app.app_context():
+        assert sync_tenants(tenants_copy) == ["updated bontang: message_templates"]
+    add_document(app, slug="bontang", registration_no="TP-0001", status="ready", name="Rahmat")
+    assert notifications(app)[0].body.startswith("Halo Rahmat, KTP-el Anda siap di Bontang: http")
+    (folder / "delivered.en.txt").write_text("Dear {nama}, it arrived")
+    with app.app_context(), pytest.raises(TenantFileError) as refused:
+        sync_tenants(tenants_copy)
+    assert refused.value.problems[0][0].endswith("delivered.en.txt")
+    assert "{nama}" in refused.value.problems[0][2]
+
+
+def test_every_event_has_both_languages_and_renders(app):
+    from saas.notifications.services import preview
+    from saas.notifications.templates import EVENTS
+
+    with app.app_context():
+        tenant = get_tenant("balikpapan")
+        for event in EVENTS:
+            for language in ("id", "en"):
+                body, subject = preview(tenant, event, language)
+                assert body and subject and "{" not in body
+
+
+def test_uncollected_reminders_go_once_after_the_citys_days(app, message_gateways):
+    number = add_document(app, registration_no="RM-0001", status="ready")
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        document.ready_at = utcnow() - timedelta(days=8)  # Balikpapan reminds after 3 and 7 days
+        db.session.commit()
+    with app.app_context():
+        assert jobs.send_reminders() == 2
+        assert jobs.send_reminders() == 0
+    drain(app)
+    reminders = [m for m in message_gateways.received("whatsapp") if m["template"] == "antar_uncollected_reminder"]
+    assert sorted(m["parameters"][2] for m in reminders) == ["3", "7"]
+
+
+def test_supervisors_get_a_morning_digest_by_email(app, message_gateways, monkeypatch):
+    make_user(app, "balikpapan", "supervisor", "sup@balikpapan.test")
+    with app.app_context():
+        sent = jobs.send_supervisor_digests()
+        again = jobs.send_supervisor_digests()
+    local_hour = utcnow().astimezone(get_tenant_zone(app, "balikpapan")).hour
+    if local_hour < jobs.DIGEST_LOCAL_HOUR:
+        assert sent == 0
+        return
+    assert sent >= 1 and again == 0
+    drain(app)
+    mail = [m for m in message_gateways.received("email") if "sup@balikpapan.test" in str(m["to"])]
+    assert len(mail) == 1 and "Kota Balikpapan" in mail[0]["subject"]
+
+
+def get_tenant_zone(app, slug):
+    with app.app_context():
+        return get_tenant(slug).zone
+
+
+def test_office_sees_messages_and_supervisors_resend_dead_ones(app, staff, message_gateways):
+    message_gateways.set_failure("whatsapp", "invalid_number")
+    message_gateways.set_failure("sms", "invalid_number")
+    number = add_document(app, registration_no="OF-0001", status="ready")
+    drain(app)
+    client = staff("supervisor")
+    page = client.get(f"/balikpapan/office/documents/{number}").get_data(as_text=True)
+    assert "Pesan kepada warga" in page and "Menyerah" in page and "+62 812-****" in page
+    dead = client.get("/balikpapan/office/messages/").get_data(as_text=True)
+    assert number in dead
+    message_gateways.set_failure("whatsapp", "none")
+    row = notifications(app, channel="whatsapp")[0]
+    response = submit(client, "/balikpapan/office/messages/", {}, action=f"/balikpapan/office/messages/{row.id}/resend")
+    assert response.status_code == 302
+    drain(app)
+    assert len(message_gateways.received("whatsapp")) == 1
+    templates = client.get("/balikpapan/office/messages/templates").get_data(as_text=True)
+    assert "document_ready" in templates and "Kota Balikpapan" in templates
