@@ -78,6 +78,8 @@ def _register_models() -> None:
     from saas.notifications import events as _notification_events  # noqa: F401
     from saas.notifications import jobs as _notification_jobs  # noqa: F401
     from saas.notifications import models as _notifications  # noqa: F401
+    from saas.portal import events as _portal_events  # noqa: F401
+    from saas.portal import models as _portal  # noqa: F401
     from saas.couriers import models as _couriers  # noqa: F401
     from saas import routing as _routing  # noqa: F401
     from saas.documents import models as _documents  # noqa: F401
@@ -100,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.health import bp as health
     from saas.notifications.views import office as office_messages
     from saas.notifications.views import webhooks as message_webhooks
+    from saas.portal.office import office as office_portal
     from saas.portal.views import bp as portal
     from saas.portal.views import platform
     from saas.tenancy.views import bp as tenancy
@@ -107,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health, platform, api_meta, api, courier_webhooks, message_webhooks, accounts_admin,
                       console, accounts_office, office, office_staff, office_settings, office_couriers,
-                      office_messages, courier_driver, tenancy, portal):
+                      office_messages, office_portal, courier_driver, tenancy, portal):
         app.register_blueprint(blueprint)
     if app.config.get("SANDBOXES_ENABLED"):
         from saas.sandboxes import register_sandboxes, sandbox_blueprints

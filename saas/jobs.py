@@ -181,6 +181,8 @@ def enqueue_after_commit(func, *args, queue: str = "default", **options) -> None
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
     pending = session.info.pop(_PENDING_KEY, None)
     for job_runtime, func, args, options in pending or ():
         try:

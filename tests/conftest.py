@@ -109,9 +109,23 @@ def reset_state(app) -> None:
         limiter.reset()
 
 
+def reset_sandboxes() -> None:
+    """Sandboxes forget everything, and Antar forgets it ever registered with them."""
+    from saas.couriers.providers.http import forget_sandbox_registrations as forget_couriers
+    from saas.notifications.channels import sms, whatsapp
+    from saas.sandboxes import couriers, messages
+
+    couriers.reset()
+    messages.reset()
+    forget_couriers()
+    sms.forget_sandbox_registrations()
+    whatsapp.forget_sandbox_registrations()
+
+
 @pytest.fixture(autouse=True)
 def clean_state(app):
     reset_state(app)
+    reset_sandboxes()
     yield
     with app.app_context():
         db.session.remove()

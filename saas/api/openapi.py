@@ -70,6 +70,15 @@ def build_spec() -> dict:
                                "409": _json("Error", "Not an allowed move; the message says why"),
                                **_ERRORS}},
     })
+    spec.path(path="/api/v1/{slug}/public/status", operations={
+        "post": {"summary": "A citizen's document status (no token; rate limited)", "parameters": [_CITY],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["registration_no", "nik"],
+                     "properties": {"registration_no": {"type": "string"}, "nik": {"type": "string"}}}}}},
+                 "responses": {"200": {"description": "status, status_label, next_steps, delivery"},
+                               "404": _json("Error", "No match: the same answer whatever was wrong"),
+                               "429": {"description": "Too many look-ups"}}},
+    })
     for path, operations in EXTRA_PATHS:
         spec.path(path=path, operations=operations)
     return spec.to_dict()

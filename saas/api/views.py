@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
 from saas.api.schemas import (
@@ -168,3 +168,35 @@ def openapi():
     from saas.api.openapi import build_spec
 
     return jsonify(build_spec())
+
+
+# -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
+def _public_number_key() -> str:
+    body = request.get_json(silent=True) or {}
+    return f"public-status:{g.tenant.slug}:{str(body.get('registration_no') or '').strip().upper()}"
+
+
+@bp.post("/public/status")
+@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute"),
+               key_func=lambda: f"public-status-ip:{request.remote_addr}")
+@limiter.limit(lambda: current_app.config.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per 15 minutes"),
+               key_func=_public_number_key)
+def public_status():
+    """Registration number + NIK → status and next steps; one and the same 404 for every miss."""
+    from saas.portal.services import find_document, next_steps
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.")
+    document = find_document(str(body.get("registration_no") or ""), str(body.get("nik") or ""))
+    if document is None:
+        return error(404, "not_found", "No document matches this registration number and NIK.")
+    delivery = document.delivery
+    return jsonify({
+        "registration_no": document.registration_no, "doc_type": document.doc_type,
+        "status": document.status, "status_label": document.status_label,
+        "next_steps": next_steps(document),
+        "delivery": None if delivery is None else {
+            "status": delivery.status, "status_label": delivery.status_label, "provider": delivery.provider,
+            "seal_number": delivery.seal_number},
+    })

@@ -70,6 +70,7 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    receipt_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     office_alert: Mapped[str | None] = mapped_column(sa.String(300))
     # Optimistic locking: a courier callback and a booking job may race for the same row.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -186,6 +186,32 @@ def request_delivery(tenant, documents: list[Document], destination: Destination
     return delivery
 
 
+def order_by_citizen(tenant, documents: list[Document], recipient_name: str, recipient_phone: str,
+                     actor: Actor, now: datetime | None = None) -> Delivery:
+    """citizen_link mode: the citizen orders Go-Send in the Gojek app, with the office as pickup.
+
+    Antar only prepares the envelope and a pickup code; the address stays between the citizen
+    and the courier, and the office records the driver at the handover desk.
+    """
+    if not documents or any(d.status not in REQUESTABLE for d in documents):
+        raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
+    check_service_hours(tenant, now)
+    check_quota(tenant, now)
+    moment = now or utcnow()
+    delivery = Delivery(tenant_id=tenant.id, provider="gosend", mode="citizen_link", status="quoted",
+                        created_at=moment, updated_at=moment, payer="citizen",
+                        recipient_name=recipient_name.strip()[:120], recipient_phone=recipient_phone,
+                        pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin())
+    db.session.add(delivery)
+    db.session.flush()
+    for document in documents:
+        document.delivery = delivery
+        transition(document, "delivery_requested", actor,
+                   str(_l("The citizen orders Go-Send in the Gojek app (pickup code %(code)s).",
+                          code=delivery.pickup_code)))
+    return delivery
+
+
 def schedule_booking(delivery: Delivery) -> None:
     from saas.couriers.jobs import book_delivery
 

@@ -161,6 +161,8 @@ def _email_html(tenant, body: str, subject: str) -> str:
 @sa_event.listens_for(Session, "after_commit")
 def _enqueue_committed(session):
     """After the commit: one pipeline of jobs, then one update marking them queued."""
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
     pending = session.info.pop(_TO_ENQUEUE, None)
     if not pending:
         return

@@ -1,13 +1,43 @@
-"""The citizen's side: the platform home and each city's portal."""
+"""The citizen's side: the platform home and each city's portal, phone-first, JavaScript optional."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+import re
+import time
+from datetime import datetime
 
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from saas.couriers import services as couriers
+from saas.couriers.codes import qr_svg_data_uri
+from saas.couriers.models import DELIVERY_STATUS_LABELS
+from saas.couriers.providers import PROVIDERS
+from saas.documents.desks import RULE_LABELS
+from saas.documents.identity import IdentityError, clean_phone
+from saas.documents.links import LinkRefused, read_document_token
+from saas.documents.lifecycle import Actor
+from saas.documents.models import Document
+from saas.extensions import db, limiter
+from saas.models import commit_retrying
+from saas.portal import services
+from saas.portal.forms import (
+    CitizenOrderForm,
+    ConfirmForm,
+    CourierForm,
+    LookupForm,
+    ProblemForm,
+    RatingForm,
+    SlotForm,
+)
 from saas.tenancy.services import list_tenants
 from saas.tenancy.views import city_blueprint
 
 platform = Blueprint("platform", __name__)
 bp = city_blueprint("portal", __name__)
+ACCESS_KEY = "portal_documents"
+ACCESS_SECONDS = 2 * 3600
+DRAFT_KEY = "portal_courier_draft"
 
 
 @platform.get("/")
@@ -16,6 +46,311 @@ def home():
     return render_template("portal/platform_home.html", cities=cities)
 
 
+# -- who may see which document: a signed link or a matching NIK grants it for two hours ---------------
+def _grant(document: Document) -> None:
+    access = {k: v for k, v in session.get(ACCESS_KEY, {}).items() if v > time.time()}
+    access[str(document.id)] = time.time() + ACCESS_SECONDS
+    session[ACCESS_KEY] = access
+
+
+def _granted(document_id: int) -> Document:
+    if session.get(ACCESS_KEY, {}).get(str(document_id), 0) < time.time():
+        abort(404)
+    document = db.session.get(Document, document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+def _lookup_key() -> str:
+    return f"lookup:{g.tenant.slug}:{(request.form.get('registration_no') or '').strip().upper()}"
+
+
 @bp.get("/")
 def city_home():
-    return render_template("portal/city_home.html", tenant=g.tenant)
+    return render_template("portal/city_home.html", tenant=g.tenant, form=LookupForm())
+
+
+@bp.post("/cari")
+@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute"), key_func=lambda: f"lookup-ip:{request.remote_addr}")
+@limiter.limit(lambda: current_app.config.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per 15 minutes"), key_func=_lookup_key)
+def lookup():
+    """Registration number + NIK, by POST: the answer says nothing unless both match."""
+    form = LookupForm()
+    if form.validate_on_submit():
+        document = services.find_document(form.registration_no.data, form.nik.data)
+        if document is not None:
+            _grant(document)
+            return redirect(url_for("portal.document", document_id=document.id))
+        flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
+              "error")
+    return render_template("portal/city_home.html", tenant=g.tenant, form=form), 200
+
+
+@bp.get("/d/<token>")
+def link(token: str):
+    """The link in the message: signed, bound to one document, expiring."""
+    try:
+        data = read_document_token(token, g.tenant)
+    except LinkRefused as refused:
+        return render_template("portal/link_refused.html", tenant=g.tenant, reason=refused.reason,
+                               form=LookupForm()), 410 if refused.reason == "expired" else 404
+    document = db.session.get(Document, data["d"])
+    if document is None or document.registration_no != data.get("r"):
+        return render_template("portal/link_refused.html", tenant=g.tenant, reason="invalid", form=LookupForm()), 404
+    _grant(document)
+    return redirect(url_for("portal.document", document_id=document.id))
+
+
+@bp.get("/dokumen/<int:document_id>")
+def document(document_id: int):
+    document = _granted(document_id)
+    delivery = document.delivery
+    return render_template(
+        "portal/document.html", tenant=g.tenant, document=document, delivery=delivery,
+        booking=services.active_booking(document), rating=services.rating_of(document),
+        delivery_labels=DELIVERY_STATUS_LABELS, providers=PROVIDERS, rating_form=RatingForm(),
+        problem_form=ProblemForm(), confirm_form=ConfirmForm(),
+        rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")),
+        can_close=services.can_close(document), driver_shown=_driver_shown(delivery),
+    )
+
+
+def _driver_shown(delivery) -> str | None:
+    """Only once a driver is assigned, and partly masked."""
+    if delivery is None or not delivery.driver_name or delivery.status in ("quoted", "booked"):
+        return None
+    name = delivery.driver_name.split()[0]
+    plate = re.sub(r"\d{2}(?=\D*$)", "**", delivery.driver_plate or "", count=1)
+    return f"{name[:3]}*** · {plate}".strip(" ·")
+
+
+# -- pickup slots -------------------------------------------------------------------------------
+def _slot_form(days) -> SlotForm:
+    form = SlotForm()
+    form.starts_at.choices = [SelectChoice(slot.starts_at.isoformat(), slot.local.strftime("%H:%M"))
+                              for _, slots in days for slot in slots]
+    return form
+
+
+@bp.route("/dokumen/<int:document_id>/jadwal", methods=["GET", "POST"])
+def slots(document_id: int):
+    document = _granted(document_id)
+    booking = services.active_booking(document)
+    if document.status not in services.CAN_CHOOSE and booking is None:
+        return redirect(url_for("portal.document", document_id=document.id))
+    days = services.available_slots(g.tenant)
+    form = _slot_form(days)
+    if form.validate_on_submit():
+        starts_at = datetime.fromisoformat(form.starts_at.data)
+        try:
+            def book():
+                current = services.active_booking(document)
+                if current is not None:
+                    return services.move_booking(g.tenant, current, starts_at)
+                return services.book_slot(g.tenant, document, starts_at)
+
+            booking = commit_retrying(book)
+            return redirect(url_for("portal.booking", document_id=document.id))
+        except services.PortalRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            days = services.available_slots(g.tenant)
+            form = _slot_form(days)
+    return render_template("portal/slots.html", tenant=g.tenant, document=document, days=days, form=form,
+                           booking=booking)
+
+
+@bp.get("/dokumen/<int:document_id>/jadwal/kode")
+def booking(document_id: int):
+    document = _granted(document_id)
+    booking = services.active_booking(document)
+    if booking is None:
+        return redirect(url_for("portal.document", document_id=document.id))
+    return render_template("portal/booking.html", tenant=g.tenant, document=document, booking=booking,
+                           qr=qr_svg_data_uri(booking.code), form=ConfirmForm(),
+                           rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")))
+
+
+@bp.post("/dokumen/<int:document_id>/jadwal/batal")
+def cancel_booking(document_id: int):
+    document = _granted(document_id)
+    booking = services.active_booking(document)
+    if booking is None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.cancel_booking(g.tenant, booking)
+    db.session.commit()
+    flash(_("Your pickup slot is cancelled. The document waits at the office."), "info")
+    return redirect(url_for("portal.document", document_id=document.id))
+
+
+# -- courier ------------------------------------------------------------------------------------
+def _area_choices(tenant) -> list[SelectChoice]:
+    choices = [SelectChoice("", _("Choose…"))]
+    for area in tenant.areas:
+        if area.get("kelurahan"):
+            choices += [SelectChoice(f"{area['code']}|{kel}", f"{kel} ({area['name']})") for kel in area["kelurahan"]]
+        else:
+            choices.append(SelectChoice(f"{area['code']}|", area["name"]))
+    return choices
+
+
+def _courier_form(tenant) -> CourierForm:
+    form = CourierForm()
+    form.area.choices = _area_choices(tenant)
+    form.provider.choices = [SelectChoice(name, PROVIDERS[name].label if name != "manual" else
+                                          (tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
+                             for name in couriers.enabled_providers(tenant)]
+    if not form.provider.data and form.provider.choices:
+        form.provider.data = form.provider.choices[0].value
+    return form
+
+
+def _destination(tenant, form: CourierForm) -> couriers.Destination:
+    code, _sep, kelurahan = form.area.data.partition("|")
+    kelurahan = kelurahan or (form.kelurahan_text.data or "").strip()
+    area = next((a for a in tenant.areas if a["code"] == code), None)
+    if area is None:
+        raise couriers.DeliveryRefused(_("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
+    if not kelurahan:
+        raise couriers.DeliveryRefused(_("Fill in the kelurahan."))
+    latitude, longitude = form.latitude.data, form.longitude.data
+    if latitude is None or longitude is None:
+        latitude, longitude = area.get("latitude"), area.get("longitude")
+    if latitude is None or longitude is None:
+        raise couriers.DeliveryRefused(_("Share your location (or type its coordinates) so the courier can price the trip."))
+    try:
+        phone = clean_phone(form.recipient_phone.data)
+    except IdentityError as exc:
+        raise couriers.DeliveryRefused(str(exc)) from None
+    return couriers.Destination(
+        recipient_name=" ".join(form.recipient_name.data.split()), recipient_phone=phone,
+        address=" ".join(form.address.data.split()), kecamatan_code=code, kelurahan=kelurahan,
+        latitude=float(latitude), longitude=float(longitude), driver_note=(form.driver_note.data or "").strip())
+
+
+@bp.route("/dokumen/<int:document_id>/kurir", methods=["GET", "POST"])
+def courier(document_id: int):
+    document = _granted(document_id)
+    if document.status not in services.CAN_CHOOSE:
+        return redirect(url_for("portal.document", document_id=document.id))
+    if g.tenant.courier_settings.get("mode") == "citizen_link":
+        return _citizen_order(document)
+    form = _courier_form(g.tenant)
+    if request.method == "GET":
+        form.recipient_name.data = form.recipient_name.data or document.owner_name
+    if form.validate_on_submit():
+        try:
+            destination = _destination(g.tenant, form)
+            quoted = couriers.quote(g.tenant, destination, form.provider.data)
+            session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
+                                  "destination": destination.__dict__, "fee": quoted.price,
+                                  "distance_km": quoted.distance_km, "service": quoted.service,
+                                  "cod": quoted.cash_on_delivery, "at": time.time()}
+            return redirect(url_for("portal.courier_confirm", document_id=document.id))
+        except couriers.DeliveryRefused as exc:
+            flash(str(exc.message), "error")
+    return render_template("portal/courier_form.html", tenant=g.tenant, document=document, form=form,
+                           family=couriers.family_of(document))
+
+
+@bp.route("/dokumen/<int:document_id>/kurir/setuju", methods=["GET", "POST"])
+def courier_confirm(document_id: int):
+    document = _granted(document_id)
+    draft = session.get(DRAFT_KEY)
+    if not draft or draft.get("document_id") != document.id or time.time() - draft.get("at", 0) > 1800:
+        return redirect(url_for("portal.courier", document_id=document.id))
+    destination = couriers.Destination(**draft["destination"])
+    family = couriers.family_of(document)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            quoted = couriers.quote(g.tenant, destination, draft["provider"])
+            delivery = couriers.request_delivery(g.tenant, family, destination, draft["provider"], quoted,
+                                                 Actor.citizen())
+            db.session.commit()
+            session.pop(DRAFT_KEY, None)
+            flash(_("The courier is being booked. Keep your receipt PIN for the driver."), "success")
+            return redirect(url_for("portal.document", document_id=document.id, _anchor="delivery"))
+        except couriers.DeliveryRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    settings = g.tenant.courier_settings
+    return render_template(
+        "portal/courier_confirm.html", tenant=g.tenant, document=document, draft=draft, destination=destination,
+        family=family, form=form, provider_label=PROVIDERS[draft["provider"]].label, payer=settings.get("payer"),
+        rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")))
+
+
+def _citizen_order(document: Document):
+    """citizen_link mode (Balikpapan's first way): the citizen orders Go-Send themselves."""
+    form = CitizenOrderForm()
+    if request.method == "GET":
+        form.recipient_name.data = document.owner_name
+    if form.validate_on_submit():
+        try:
+            phone = clean_phone(form.recipient_phone.data)
+            couriers.order_by_citizen(g.tenant, couriers.family_of(document), form.recipient_name.data, phone,
+                                      Actor.citizen())
+            db.session.commit()
+            return redirect(url_for("portal.document", document_id=document.id, _anchor="delivery"))
+        except IdentityError as exc:
+            flash(str(exc), "error")
+        except couriers.DeliveryRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    return render_template("portal/citizen_order.html", tenant=g.tenant, document=document, form=form,
+                           pickup=g.tenant.courier_settings["pickup_point"])
+
+
+# -- after the handover -------------------------------------------------------------------------------
+@bp.post("/dokumen/<int:document_id>/terima")
+def confirm_receipt(document_id: int):
+    document = _granted(document_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        commit_retrying(lambda: services.confirm_receipt(db.session.get(Document, document.id)))
+        flash(_("Thank you: receipt confirmed."), "success")
+    except services.PortalRefused as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("portal.document", document_id=document.id))
+
+
+@bp.post("/dokumen/<int:document_id>/nilai")
+def rate(document_id: int):
+    document = _granted(document_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            services.rate(document, int(form.score.data), form.comment.data)
+            db.session.commit()
+            flash(_("Thank you for rating the service."), "success")
+        except services.PortalRefused as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+    else:
+        flash(_("Choose 1 to 5 stars."), "error")
+    return redirect(url_for("portal.document", document_id=document.id))
+
+
+@bp.post("/dokumen/<int:document_id>/masalah")
+def problem(document_id: int):
+    document = _granted(document_id)
+    form = ProblemForm()
+    if form.validate_on_submit():
+        services.report_problem(document, form.kind.data, form.note.data)
+        db.session.commit()
+        flash(_("The office has your report and will contact you."), "success")
+    else:
+        flash(_("Choose what went wrong."), "error")
+    return redirect(url_for("portal.document", document_id=document.id))
+
+
+@bp.post("/keluar")
+def sign_out():
+    session.pop(ACCESS_KEY, None)
+    session.pop(DRAFT_KEY, None)
+    return redirect(url_for("portal.city_home"))
+

@@ -160,6 +160,9 @@ class KecamatanSchema(Strict):
         r"^\d{2}\.\d{2}\.\d{2}$", error="Write a kecamatan code as PP.KK.CC."))
     name = fields.String(required=True, validate=validate.Length(min=2))
     kelurahan = fields.List(fields.String(validate=validate.Length(min=2)), load_default=list)
+    # Roughly the middle of the kecamatan: a courier price when the citizen shares no location.
+    latitude = _latitude(load_default=None)
+    longitude = _longitude(load_default=None)
 
 
 class DocumentSettingsSchema(Strict):

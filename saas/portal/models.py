@@ -1,0 +1,94 @@
+"""What citizens leave behind in the portal: slot bookings, ratings and problem reports."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.extensions import db
+from saas.models import BigIntPK, Timestamps, UTCDateTime
+from saas.tenancy.scope import TenantScoped
+
+PROBLEM_KINDS = {
+    "broken_seal": _l("The envelope's seal was broken"),
+    "wrong_person": _l("It was handed to the wrong person"),
+    "not_received": _l("I did not receive it"),
+    "other": _l("Something else"),
+}
+
+
+class PickupSlot(TenantScoped, db.Model):
+    """How many places of one time slot are taken: one row to lock, so a slot never overfills."""
+
+    __tablename__ = "pickup_slot"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    booked: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "starts_at"),)
+
+
+class PickupBooking(TenantScoped, Timestamps, db.Model):
+    __tablename__ = "pickup_booking"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    code: Mapped[str] = mapped_column(sa.String(12))
+    status: Mapped[str] = mapped_column(sa.String(10), default="booked")  # booked, cancelled, used
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    document = relationship("Document")
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "code"),
+        sa.Index(None, "tenant_id", "starts_at", "status"),
+        sa.Index(None, "tenant_id", "document_id"),
+        sa.CheckConstraint("status in ('booked', 'cancelled', 'used')", name="status"),
+    )
+
+
+class Rating(TenantScoped, db.Model):
+    """The city's satisfaction index: one score per handed-over document."""
+
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(sa.String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "document_id"),
+        sa.Index(None, "tenant_id", "at"),
+        sa.CheckConstraint("score between 1 and 5", name="score"),
+    )
+
+
+class ProblemReport(TenantScoped, Timestamps, db.Model):
+    __tablename__ = "problem_report"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.String(1000))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(sa.String(500))
+
+    document = relationship("Document")
+
+    __table_args__ = (
+        sa.Index(None, "tenant_id", "resolved_at", "created_at"),
+        sa.CheckConstraint("kind in ('broken_seal', 'wrong_person', 'not_received', 'other')", name="kind"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return str(PROBLEM_KINDS.get(self.kind, self.kind))

@@ -1,0 +1,270 @@
+"""The citizen's side: finding one's document, booking a slot, asking for a courier, closing up."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from saas.couriers.codes import ALPHABET
+from saas.couriers.models import Delivery
+from saas.documents.identity import IdentityError, clean_nik, identity_hash
+from saas.documents.lifecycle import Actor, transition
+from saas.documents.models import Document
+from saas.extensions import db
+from saas.models import utcnow
+from saas.notifications.services import format_slot, notify
+from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CAN_CHOOSE = ("ready", "returned")
+
+
+class PortalRefused(Exception):
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+# -- finding a document ----------------------------------------------------------------------------
+def find_document(registration_no: str, nik: str) -> Document | None:
+    """The document only if both the number and the owner's NIK match: one answer for every miss."""
+    try:
+        number = clean_nik(nik)
+    except IdentityError:
+        return None
+    registration = (registration_no or "").strip().upper()
+    if not registration:
+        return None
+    return db.session.scalar(sa.select(Document).where(
+        Document.registration_no == registration, Document.nik_hash == identity_hash(number)))
+
+
+def latest_delivery(document: Document) -> Delivery | None:
+    return document.delivery
+
+
+def active_booking(document: Document) -> PickupBooking | None:
+    return db.session.scalar(sa.select(PickupBooking).where(
+        PickupBooking.document_id == document.id, PickupBooking.status == "booked").order_by(PickupBooking.id.desc()))
+
+
+# -- slots ---------------------------------------------------------------------------------------
+@dataclass
+class Slot:
+    starts_at: datetime  # UTC
+    local: datetime
+    remaining: int
+
+
+def _opening_windows(tenant, day: date) -> list[tuple[time, time]]:
+    code = WEEKDAY_CODES[day.weekday()]
+    return [(time.fromisoformat(row["open"]), time.fromisoformat(row["close"]))
+            for row in tenant.office.get("opening_hours", []) if code in row["days"]]
+
+
+def slot_starts(tenant, day: date) -> list[datetime]:
+    minutes = int(tenant.pickup_settings.get("slot_minutes", 30))
+    starts = []
+    for opens, closes in _opening_windows(tenant, day):
+        moment = datetime.combine(day, opens, tzinfo=tenant.zone)
+        end = datetime.combine(day, closes, tzinfo=tenant.zone)
+        while moment + timedelta(minutes=minutes) <= end:
+            starts.append(moment)
+            moment += timedelta(minutes=minutes)
+    return starts
+
+
+def available_slots(tenant, now: datetime | None = None) -> list[tuple[date, list[Slot]]]:
+    """The next days' slots with places left; full or past slots are not offered at all."""
+    now = now or utcnow()
+    settings = tenant.pickup_settings
+    capacity = int(settings.get("capacity_per_slot", 10))
+    today = now.astimezone(tenant.zone).date()
+    days = [today + timedelta(days=n) for n in range(int(settings.get("booking_days_ahead", 7)) + 1)]
+    last = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=tenant.zone)
+    taken = dict(db.session.execute(sa.select(PickupSlot.starts_at, PickupSlot.booked).where(
+        PickupSlot.starts_at >= now, PickupSlot.starts_at < last)).all())
+    result = []
+    for day in days:
+        slots = []
+        for local in slot_starts(tenant, day):
+            starts_at = local.astimezone(now.tzinfo)
+            if starts_at <= now + timedelta(minutes=30):
+                continue
+            remaining = capacity - taken.get(starts_at, 0)
+            if remaining > 0:
+                slots.append(Slot(starts_at=starts_at, local=local, remaining=remaining))
+        if slots:
+            result.append((day, slots))
+    return result
+
+
+def _new_booking_code() -> str:
+    while True:
+        code = "JDW-" + "".join(secrets.choice(ALPHABET) for _ in range(6))
+        if not db.session.scalar(sa.select(PickupBooking.id).where(PickupBooking.code == code)):
+            return code
+
+
+def _take_place(tenant, starts_at: datetime) -> bool:
+    """Atomically take one place of a slot; False when it is full (two citizens can race)."""
+    capacity = int(tenant.pickup_settings.get("capacity_per_slot", 10))
+    exists = db.session.scalar(sa.select(PickupSlot.id).where(PickupSlot.starts_at == starts_at))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(PickupSlot(tenant_id=tenant.id, starts_at=starts_at, booked=0))
+        except sa.exc.IntegrityError:
+            pass  # another booking made the row first
+    table = PickupSlot.__table__
+    result = db.session.execute(sa.update(table).where(
+        table.c.tenant_id == tenant.id, table.c.starts_at == starts_at, table.c.booked < capacity)
+        .values(booked=table.c.booked + 1))
+    return result.rowcount == 1
+
+
+def _give_back_place(tenant, starts_at: datetime) -> None:
+    table = PickupSlot.__table__
+    db.session.execute(sa.update(table).where(
+        table.c.tenant_id == tenant.id, table.c.starts_at == starts_at, table.c.booked > 0)
+        .values(booked=table.c.booked - 1))
+
+
+def book_slot(tenant, document: Document, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+    offered = {slot.starts_at for _, slots in available_slots(tenant, now) for slot in slots}
+    if starts_at not in offered:
+        raise PortalRefused(_l("That time is no longer available. Choose another one."))
+    if document.status not in CAN_CHOOSE:
+        raise PortalRefused(_l("This document cannot be booked for pickup now."))
+    if not _take_place(tenant, starts_at):
+        raise PortalRefused(_l("That time was just taken. Choose another one."))
+    booking = PickupBooking(tenant_id=tenant.id, document_id=document.id, starts_at=starts_at,
+                            code=_new_booking_code(), status="booked")
+    db.session.add(booking)
+    db.session.flush()
+    transition(document, "pickup_booked", Actor.citizen(),
+               str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(tenant, starts_at, "id"),
+                      code=booking.code)))
+    notify(tenant, "pickup_booked", str(booking.id), document=document,
+           extra={"slot": format_slot(tenant, starts_at, (tenant.notification_settings or {}).get("language", "id")),
+                  "booking_code": booking.code})
+    return booking
+
+
+def cancel_booking(tenant, booking: PickupBooking, *, reopen: bool = True) -> None:
+    if booking.status != "booked":
+        raise PortalRefused(_l("This booking is no longer active."))
+    booking.status = "cancelled"
+    booking.cancelled_at = utcnow()
+    _give_back_place(tenant, booking.starts_at)
+    if reopen and booking.document.status == "pickup_booked":
+        transition(booking.document, "ready", Actor.citizen(), str(_l("Pickup slot cancelled.")))
+
+
+def move_booking(tenant, booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+    document = booking.document
+    cancel_booking(tenant, booking)
+    return book_slot(tenant, document, starts_at, now)
+
+
+def booking_by_code(code: str) -> PickupBooking | None:
+    return db.session.scalar(sa.select(PickupBooking).where(PickupBooking.code == (code or "").strip().upper(),
+                                                            PickupBooking.status == "booked"))
+
+
+def tomorrows_reminders(tenant, now: datetime) -> int:
+    """The day before a booked slot, the citizen is reminded (once)."""
+    tomorrow = now.astimezone(tenant.zone).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time.min, tzinfo=tenant.zone)
+    bookings = db.session.scalars(sa.select(PickupBooking).where(
+        PickupBooking.status == "booked", PickupBooking.starts_at >= start,
+        PickupBooking.starts_at < start + timedelta(days=1))).all()
+    language = (tenant.notification_settings or {}).get("language", "id")
+    made = 0
+    for booking in bookings:
+        if notify(tenant, "pickup_reminder", str(booking.id), document=booking.document,
+                  extra={"slot": format_slot(tenant, booking.starts_at, language), "booking_code": booking.code}):
+            made += 1
+    return made
+
+
+def bookings_of_day(tenant, day: date) -> list[PickupBooking]:
+    start = datetime.combine(day, time.min, tzinfo=tenant.zone)
+    return list(db.session.scalars(sa.select(PickupBooking).where(
+        PickupBooking.starts_at >= start, PickupBooking.starts_at < start + timedelta(days=1),
+        PickupBooking.status != "cancelled").order_by(PickupBooking.starts_at, PickupBooking.id)))
+
+
+# -- after the handover -------------------------------------------------------------------------------
+def can_close(document: Document) -> bool:
+    return document.status in ("delivered", "collected") or (
+        document.status == "with_courier" and document.delivery is not None
+        and document.delivery.mode == "citizen_link")
+
+
+def confirm_receipt(document: Document) -> None:
+    """The citizen says the envelope reached them (a citizen-ordered Go-Send has no other witness)."""
+    delivery = document.delivery
+    if document.status == "with_courier" and delivery is not None and delivery.mode == "citizen_link":
+        from saas.couriers.lifecycle import move
+
+        move(delivery, "delivered", source="portal", note="confirmed by the citizen")
+    elif document.status not in ("delivered", "collected"):
+        raise PortalRefused(_l("The document has not been handed over yet."))
+    if delivery is not None and delivery.receipt_confirmed_at is None:
+        delivery.receipt_confirmed_at = utcnow()
+
+
+def rate(document: Document, score: int, comment: str | None) -> Rating:
+    if document.status not in ("delivered", "collected"):
+        raise PortalRefused(_l("You can rate the service once you have the document."))
+    if not 1 <= int(score) <= 5:
+        raise PortalRefused(_l("Give 1 to 5 stars."))
+    rating = db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
+    if rating is None:
+        rating = Rating(tenant_id=document.tenant_id, document_id=document.id, delivery_id=document.delivery_id,
+                        score=int(score), comment=(comment or "").strip()[:500] or None, at=utcnow())
+        db.session.add(rating)
+    else:
+        rating.score, rating.comment, rating.at = int(score), (comment or "").strip()[:500] or None, utcnow()
+    return rating
+
+
+def report_problem(document: Document, kind: str, note: str | None) -> ProblemReport:
+    from saas.portal.models import PROBLEM_KINDS
+
+    if kind not in PROBLEM_KINDS:
+        raise PortalRefused(_l("Choose what went wrong."))
+    report = ProblemReport(tenant_id=document.tenant_id, document_id=document.id, delivery_id=document.delivery_id,
+                           kind=kind, note=(note or "").strip()[:1000] or None)
+    db.session.add(report)
+    return report
+
+
+def rating_of(document: Document) -> Rating | None:
+    return db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
+
+
+def open_problems() -> list[ProblemReport]:
+    return list(db.session.scalars(sa.select(ProblemReport).where(ProblemReport.resolved_at.is_(None))
+                                   .order_by(ProblemReport.id.desc()).limit(200)))
+
+
+# -- what the citizen can do next ---------------------------------------------------------------------
+def next_steps(document: Document) -> list[str]:
+    """Machine-readable next steps, for the JSON twin of the document page."""
+    status = document.status
+    if status in CAN_CHOOSE:
+        return ["book_pickup_slot", "request_courier"]
+    if status == "pickup_booked":
+        return ["come_to_office_in_slot", "move_or_cancel_slot"]
+    if status in ("delivery_requested", "with_courier"):
+        return ["track_delivery", "give_receipt_pin_to_driver"]
+    if status in ("delivered", "collected"):
+        return ["confirm_receipt", "rate_service", "report_problem"]
+    if status == "received":
+        return ["wait_for_ready_message"]
+    return []
