@@ -80,6 +80,9 @@ def _register_models() -> None:
     from saas.notifications import models as _notifications  # noqa: F401
     from saas.portal import events as _portal_events  # noqa: F401
     from saas.portal import models as _portal  # noqa: F401
+    from saas.console import models as _console  # noqa: F401
+    from saas.stats import jobs as _stats_jobs  # noqa: F401
+    from saas.stats import models as _stats  # noqa: F401
     from saas.couriers import models as _couriers  # noqa: F401
     from saas import routing as _routing  # noqa: F401
     from saas.documents import models as _documents  # noqa: F401
@@ -94,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.accounts.views import office_staff
     from saas.api.views import bp as api
     from saas.api.views import meta as api_meta
+    from saas.console.views import api as console_api
     from saas.console.views import bp as console
     from saas.couriers.views import driver as courier_driver
     from saas.couriers.views import office as office_couriers
@@ -108,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from saas.tenancy.views import bp as tenancy
     from saas.tenancy.views import office_settings
 
-    for blueprint in (health, platform, api_meta, api, courier_webhooks, message_webhooks, accounts_admin,
+    for blueprint in (health, platform, api_meta, console_api, api, courier_webhooks, message_webhooks, accounts_admin,
                       console, accounts_office, office, office_staff, office_settings, office_couriers,
                       office_messages, office_portal, courier_driver, tenancy, portal):
         app.register_blueprint(blueprint)
@@ -125,9 +129,10 @@ def _register_cli(app: Flask) -> None:
     from saas.api.cli import tokens_cli
     from saas.cli import jobs_cli, worker_command
     from saas.demo import demo_command
+    from saas.stats.cli import stats_cli
     from saas.tenancy.cli import tenants_cli
 
-    for command in (tenants_cli, users_cli, tokens_cli, jobs_cli, worker_command, demo_command):
+    for command in (tenants_cli, users_cli, tokens_cli, jobs_cli, stats_cli, worker_command, demo_command):
         app.cli.add_command(command)
 
 

@@ -17,9 +17,34 @@ from saas.extensions import db
 from saas.jobs import runtime
 from saas.tenancy.services import list_tenants, sync_tenants
 
-#: Later capabilities add their demo data here: callables taking no argument, run in order,
-#: each reusing what an earlier run made.
-DEMO_STEPS: list = []
+def _history() -> None:
+    from saas.demo_history import fill_history
+
+    click.echo("\nDemo history (made on the first run only; about a minute):")
+    if not fill_history():
+        click.echo("  already there")
+
+
+#: Demo data, in order: callables taking no argument, each reusing what an earlier run made.
+DEMO_STEPS: list = [_history]
+
+
+def sample_link() -> str | None:
+    """A signed link to one of Balikpapan's ready documents, as the citizen's message carries."""
+    import sqlalchemy as sa
+
+    from saas.documents.links import document_link
+    from saas.documents.models import Document
+    from saas.tenancy.scope import tenant_bound
+    from saas.tenancy.services import get_tenant
+
+    tenant = get_tenant("balikpapan")
+    if tenant is None:
+        return None
+    with tenant_bound(tenant):
+        document = db.session.scalar(sa.select(Document).where(Document.status == "ready")
+                                     .order_by(Document.id.desc()).limit(1))
+        return document_link(document, tenant) if document else None
 
 
 def _credentials_file() -> Path:
@@ -81,6 +106,10 @@ def demo_command(no_serve: bool, host: str, port: int):
     click.echo(f"  {base_url}/balikpapan/           Balikpapan's citizen portal")
     click.echo(f"  {base_url}/balikpapan/office/    Balikpapan's office (sign in as operator@balikpapan.antar.test)")
     click.echo(f"  {base_url}/admin/                the platform console (superadmin@antar.test)")
+    click.echo(f"  {base_url}/sandbox/messages      what the message gateways received; /sandbox/gosend/ to play the driver")
+    link = sample_link()
+    if link:
+        click.echo(f"\nA citizen's link, as their WhatsApp message carries it:\n  {link}")
     if no_serve:
         return
     runtime(app).ensure_embedded_worker()

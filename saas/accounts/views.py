@@ -55,7 +55,12 @@ def _sign_in(tenant, home_endpoint: str):
     if form.validate_on_submit():
         user = authenticate(tenant, form.email.data, form.password.data)
         if user is not None:
-            log_staff_access(user, "sign_in", ip_address=request.remote_addr)
+            if tenant is None:
+                from saas.console.services import audit
+
+                audit(user, "sign_in")
+            else:
+                log_staff_access(user, "sign_in", ip_address=request.remote_addr)
             db.session.commit()
             session.clear()  # a new session on sign-in: nothing from before survives
             login_user(user)

@@ -32,6 +32,8 @@ from saas.tenancy.scope import all_tenants, tenant_bound
 
 log = logging.getLogger(__name__)
 _TO_ENQUEUE = "antar_notifications_to_enqueue"
+#: Called as ``hook(notification)`` when a message is written or reaches the phone (the rollups).
+ON_NOTIFICATION_CHANGE: list = []
 SENDABLE = ("pending", "queued", "failed")
 STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4}
 
@@ -148,6 +150,8 @@ def notify(tenant, event: str, occurrence: str, *, document: Document | None = N
         db.session.add(notification)
         db.session.flush()
         db.session.info.setdefault(_TO_ENQUEUE, []).append((notification.id, current_app._get_current_object()))
+        for hook in ON_NOTIFICATION_CHANGE:
+            hook(notification)
         return notification
     return None
 
@@ -324,9 +328,11 @@ def apply_receipt(notification: Notification, status: str, *, provider_message_i
             notification.claimed_at = None
         notification.sent_at = notification.sent_at or now
     elif status in ("delivered", "read"):
-        if notification.status != "dead":
+        if notification.status not in ("dead", "delivered"):
             notification.status = "delivered"
             notification.claimed_at = None
+            for hook in ON_NOTIFICATION_CHANGE:
+                hook(notification)
         notification.sent_at = notification.sent_at or now
         notification.delivered_at = notification.delivered_at or now
         if status == "read":

@@ -18,6 +18,8 @@ from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
 
+#: Called as ``hook(rating)`` when a citizen rates the service (the rollups listen).
+ON_RATING: list = []
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CAN_CHOOSE = ("ready", "returned")
 
@@ -230,6 +232,8 @@ def rate(document: Document, score: int, comment: str | None) -> Rating:
         db.session.add(rating)
     else:
         rating.score, rating.comment, rating.at = int(score), (comment or "").strip()[:500] or None, utcnow()
+    for hook in ON_RATING:
+        hook(rating)
     return rating
 
 

@@ -33,8 +33,11 @@ class Sms(Channel):
                 fresh = (base, userkey) not in _registered
             if fresh:
                 reports = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/sms"
-                requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
-                    "passkey": passkey, "report_url": reports, "report_token": report_token()})
+                try:
+                    requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
+                        "passkey": passkey, "report_url": reports, "report_token": report_token()})
+                except requests.RequestException as exc:
+                    raise SendError(f"SMS sandbox unreachable: {type(exc).__name__}") from exc
                 with _lock:
                     _registered.add((base, userkey))
         text = notification.body

@@ -38,8 +38,11 @@ class WhatsApp(Channel):
                 fresh = key not in _registered
             if fresh:
                 webhook = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/whatsapp"
-                requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
-                    "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
+                try:
+                    requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
+                        "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
+                except requests.RequestException as exc:
+                    raise SendError(f"WhatsApp sandbox unreachable: {type(exc).__name__}") from exc
                 with _lock:
                     _registered.add(key)
         return base, phone_number_id, token

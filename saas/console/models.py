@@ -1,0 +1,26 @@
+"""The platform's own audit log: who did what in the console, and when."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.extensions import db
+from saas.models import BigIntPK, UTCDateTime, utcnow
+
+
+class PlatformAuditLog(db.Model):
+    __tablename__ = "platform_audit_log"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    target: Mapped[str | None] = mapped_column(sa.String(120))
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.Index(None, "at"),)

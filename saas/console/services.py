@@ -1,0 +1,160 @@
+"""The platform operator's work: audit every action, onboard a city as a tenants/ folder, jobs."""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+import tomli_w
+from flask import current_app, request
+from rq.job import Job
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.worker import Worker
+
+from saas.accounts.models import User
+from saas.console.models import PlatformAuditLog
+from saas.extensions import db
+from saas.jobs import runtime
+from saas.tenancy.services import read_tenant_folder, sync_tenants
+
+
+def audit(user, action: str, target: str | None = None, **detail) -> None:
+    db.session.add(PlatformAuditLog(user_id=user.id if user else None, action=action, target=target,
+                                    detail=detail, ip_address=request.remote_addr if request else None))
+
+
+def recent_audit(limit: int = 200) -> list[PlatformAuditLog]:
+    return list(db.session.scalars(sa.select(PlatformAuditLog).order_by(PlatformAuditLog.id.desc()).limit(limit)))
+
+
+def staff_counts() -> dict[int, int]:
+    return dict(db.session.execute(sa.select(User.tenant_id, sa.func.count()).where(
+        User.tenant_id.is_not(None), User.active.is_(True)).group_by(User.tenant_id)).all())
+
+
+# -- onboarding: the console writes the same file `tenants sync` reads ---------------------------------
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def tenant_file(data: dict) -> dict:
+    """A new city's tenant.toml content from the onboarding form (credentials by env name only)."""
+    slug = data["slug"]
+    env = re.sub(r"[^A-Z0-9]", "_", slug.upper())
+    office = {"name": data["office_name"], "address": data["office_address"], "phone": data["office_phone"],
+              "email": data["office_email"], "latitude": float(data["latitude"]),
+              "longitude": float(data["longitude"]),
+              "opening_hours": [{"days": list(WEEKDAYS[:4]), "open": data["opens"], "close": data["closes"]},
+                                {"days": ["fri"], "open": data["opens"], "close": data["friday_closes"]}]}
+    kecamatan = []
+    for line in data["kecamatan"].splitlines():
+        code, _, name = line.strip().partition(" ")
+        if code:
+            kecamatan.append({"code": code, "name": name.strip() or code})
+    providers = data["providers"]
+    couriers = {"mode": data["courier_mode"], "providers": providers, "payer": "citizen",
+                "max_distance_km": 25, "daily_quota": 50, "rebook_limit": 2,
+                "service_hours": {"start": data["opens"], "end": data["closes"]},
+                "pickup_point": {"name": data["office_name"], "address": data["office_address"],
+                                 "latitude": float(data["latitude"]), "longitude": float(data["longitude"]),
+                                 "contact_name": "Petugas Loket Antar", "contact_phone": data["pickup_phone"]}}
+    if "gosend" in providers:
+        couriers["gosend"] = {"client_id_env": f"{env}_GOSEND_CLIENT_ID", "pass_key_env": f"{env}_GOSEND_PASS_KEY",
+                              "callback_token_env": f"{env}_GOSEND_CALLBACK_TOKEN"}
+    if "grab" in providers:
+        couriers["grab"] = {"client_id_env": f"{env}_GRAB_CLIENT_ID", "client_secret_env": f"{env}_GRAB_CLIENT_SECRET",
+                            "callback_secret_env": f"{env}_GRAB_CALLBACK_SECRET"}
+    if "manual" in providers:
+        couriers["manual"] = {"name": "PT Pos Indonesia", "fee": 15000, "cash_on_delivery": True}
+    channels = data["channels"]
+    notifications: dict = {"channels": channels}
+    if "whatsapp" in channels:
+        notifications["whatsapp"] = {"phone_number_id_env": f"{env}_WA_PHONE_NUMBER_ID",
+                                     "access_token_env": f"{env}_WA_ACCESS_TOKEN"}
+    if "sms" in channels:
+        notifications["sms"] = {"userkey_env": f"{env}_SMS_USERKEY", "passkey_env": f"{env}_SMS_PASSKEY"}
+    if "email" in channels:
+        notifications["email"] = {"sender": f"noreply@{slug}.antar.test", "reply_to": data["office_email"]}
+    content = {"slug": slug, "name": data["name"], "city_name": data["city_name"], "region_code": data["region_code"],
+               "timezone": data["timezone"], "go_live": data["go_live"],
+               "branding": {"primary_color": data["primary_color"], "accent_color": data["accent_color"],
+                            "text_on_primary": "#ffffff", "tagline": "", "tagline_en": ""},
+               "office": office, "kecamatan": kecamatan,
+               "documents": {"types": data["types"], "collection_rule": data["collection_rule"]},
+               "couriers": couriers, "notifications": notifications}
+    return content
+
+
+def render_tenant_file(content: dict) -> str:
+    return "# Written by the Antar console; this file is the city's source of truth.\n" + tomli_w.dumps(content)
+
+
+def check_tenant_file(slug: str, text: str) -> list[tuple[str, str, str]]:
+    """The same checks as `tenants sync`, on a scratch copy of the folder."""
+    scratch = Path(tempfile.mkdtemp(prefix="antar-onboard-"))
+    try:
+        folder = scratch / slug
+        folder.mkdir()
+        (folder / "tenant.toml").write_text(text, encoding="utf-8")
+        _parsed, problems = read_tenant_folder(folder)
+        return [(field, why, file) for file, field, why in problems]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def create_city(slug: str, text: str) -> list[str]:
+    """Write the folder into tenants/ and sync it, exactly as an operator's `tenants sync` would."""
+    tenants_dir = Path(current_app.config["TENANTS_DIR"])
+    folder = tenants_dir / slug
+    if folder.exists():
+        raise FileExistsError(f"{folder} already exists")
+    folder.mkdir(parents=True)
+    (folder / "tenant.toml").write_text(text, encoding="utf-8")
+    try:
+        return sync_tenants(tenants_dir)
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+# -- jobs -----------------------------------------------------------------------------------------
+def jobs_overview() -> dict:
+    job_runtime = runtime()
+    connection = job_runtime.connection()
+    queues = []
+    for queue in job_runtime.queues():
+        failed = FailedJobRegistry(queue=queue)
+        queues.append({"name": queue.name, "queued": queue.count,
+                       "started": StartedJobRegistry(queue=queue).count,
+                       "scheduled": ScheduledJobRegistry(queue=queue).count, "failed": failed.count,
+                       "failed_jobs": [_failed_job(j) for j in Job.fetch_many(failed.get_job_ids(0, 19),
+                                                                              connection=connection) if j]})
+    workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
+                "successful": w.successful_job_count, "failed": w.failed_job_count,
+                "heartbeat": w.last_heartbeat} for w in Worker.all(connection=connection)]
+    return {"queues": queues, "workers": workers, "embedded": job_runtime.embedded}
+
+
+def _failed_job(job: Job) -> dict:
+    result = job.latest_result()
+    return {"id": job.id, "func_name": job.func_name, "ended_at": job.ended_at,
+            "error": (result.exc_string if result is not None and result.exc_string else "")[-600:]}
+
+
+def retry_failed(queue_name: str, job_id: str) -> None:
+    queue = runtime().queue(queue_name)
+    FailedJobRegistry(queue=queue).requeue(job_id)
+
+
+def delete_failed(queue_name: str, job_id: str) -> None:
+    queue = runtime().queue(queue_name)
+    job = Job.fetch(job_id, connection=queue.connection)
+    FailedJobRegistry(queue=queue).remove(job, delete_job=True)
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """The last 30 days, today included."""
+    return today - timedelta(days=29), today
+

@@ -1,0 +1,197 @@
+"""Computing a city's day, keeping the rollups current, and comparing cities from them."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+
+from saas.couriers.models import Delivery
+from saas.documents.models import Document, DocumentEvent
+from saas.extensions import db
+from saas.models import utcnow
+from saas.notifications.models import Notification
+from saas.portal.models import Rating
+from saas.stats.models import BUCKETS, FLOW_COLUMNS, HISTOGRAM_COLUMNS, HOUR_EDGES, DailyCityStats
+from saas.tenancy.models import Tenant
+from saas.tenancy.scope import tenant_bound
+
+BACKLOG_DAYS = 7
+
+
+def day_bounds(tenant: Tenant, day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=tenant.zone).astimezone(timezone.utc)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tenant.zone).astimezone(timezone.utc)
+
+
+def bucket_of(hours: float) -> int:
+    return bisect.bisect_left(HOUR_EDGES, hours)
+
+
+def histogram(hours_list) -> list[int]:
+    counts = [0] * BUCKETS
+    for hours in hours_list:
+        counts[bucket_of(max(hours, 0.0))] += 1
+    return counts
+
+
+def percentile(counts: list[int], fraction: float) -> float | None:
+    """The ``fraction`` quantile of a histogram, interpolating linearly inside its bucket."""
+    total = sum(counts)
+    if total == 0:
+        return None
+    target = fraction * total
+    seen = 0
+    for index, count in enumerate(counts):
+        if count and seen + count >= target:
+            low = HOUR_EDGES[index - 1] if index > 0 else 0.0
+            high = HOUR_EDGES[index] if index < len(HOUR_EDGES) else HOUR_EDGES[-1] * 1.5
+            return round(low + (high - low) * (target - seen) / count, 2)
+        seen += count
+    return HOUR_EDGES[-1]
+
+
+def compute_city_day(tenant: Tenant, day: date, now: datetime | None = None) -> dict:
+    """A city's figures for one of its local days, straight from its raw rows (bound to it)."""
+    start, end = day_bounds(tenant, day)
+    ev = DocumentEvent
+    moves = dict(db.session.execute(
+        sa.select(ev.to_status, sa.func.count()).where(
+            ev.at >= start, ev.at < end, ev.to_status.in_(("collected", "delivered")))
+        .group_by(ev.to_status)).all())
+    ready = db.session.scalar(sa.select(sa.func.count()).select_from(ev).where(
+        ev.at >= start, ev.at < end, ev.to_status == "ready", ev.from_status == "received")) or 0
+    handed = db.session.execute(sa.select(ev.at, Document.ready_at).join(Document, Document.id == ev.document_id)
+                                .where(ev.at >= start, ev.at < end, ev.to_status.in_(("collected", "delivered")),
+                                       Document.ready_at.is_not(None))).all()
+    hours = [(at - ready_at).total_seconds() / 3600 for at, ready_at in handed]
+    closed = dict(db.session.execute(sa.select(Delivery.status, sa.func.count()).where(
+        Delivery.closed_at >= start, Delivery.closed_at < end, Delivery.status != "cancelled")
+        .group_by(Delivery.status)).all())
+    messages = dict(db.session.execute(sa.select(Notification.status, sa.func.count()).where(
+        Notification.created_at >= start, Notification.created_at < end).group_by(Notification.status)).all())
+    ratings = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Rating.score), 0)).where(
+        Rating.at >= start, Rating.at < end)).one()
+    moment = min(end, now or utcnow())
+    backlog = db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
+        Document.ready_at < moment - timedelta(days=BACKLOG_DAYS),
+        sa.or_(Document.closed_at.is_(None), Document.closed_at >= moment))) or 0
+    figures = {
+        "ready": ready, "collected": moves.get("collected", 0), "delivered": moves.get("delivered", 0),
+        "deliveries_closed": sum(closed.values()), "deliveries_failed": closed.get("failed", 0),
+        "deliveries_returned": closed.get("returned", 0), "notifications_total": sum(messages.values()),
+        "notifications_delivered": messages.get("delivered", 0), "ratings_count": ratings[0],
+        "ratings_sum": int(ratings[1]), "uncollected_7d": backlog,
+    }
+    figures.update(dict(zip(HISTOGRAM_COLUMNS, histogram(hours))))
+    return figures
+
+
+def store_city_day(tenant: Tenant, day: date, figures: dict) -> None:
+    row = db.session.scalar(sa.select(DailyCityStats).where(DailyCityStats.day == day))
+    if row is None:
+        row = DailyCityStats(tenant_id=tenant.id, day=day)
+        db.session.add(row)
+    for key, value in figures.items():
+        setattr(row, key, value)
+
+
+def refresh_city_day(tenant: Tenant, day: date) -> None:
+    with tenant_bound(tenant):
+        store_city_day(tenant, day, compute_city_day(tenant, day))
+        db.session.flush()  # while the city is bound: the row is stamped and checked as its own
+
+
+def rebuild(tenant: Tenant, since: date | None = None, until: date | None = None) -> int:
+    """Recompute every day of a city from its first event to today; returns the days written."""
+    with tenant_bound(tenant):
+        first = db.session.scalar(sa.select(sa.func.min(DocumentEvent.at)))
+        if first is None:
+            return 0
+        start = since or first.astimezone(tenant.zone).date()
+        end = until or utcnow().astimezone(tenant.zone).date()
+        day, written = start, 0
+        while day <= end:
+            store_city_day(tenant, day, compute_city_day(tenant, day))
+            written += 1
+            day += timedelta(days=1)
+        db.session.commit()
+        return written
+
+
+# -- comparing cities ------------------------------------------------------------------------------
+@dataclass
+class CityFigures:
+    tenant_id: int
+    slug: str
+    city: str
+    timezone: str
+    ready: int = 0
+    collected: int = 0
+    delivered: int = 0
+    courier_share: float | None = None
+    median_hours: float | None = None
+    p90_hours: float | None = None
+    failed_share: float | None = None
+    notifications_delivered_share: float | None = None
+    uncollected_7d: int = 0
+    rating_average: float | None = None
+    ratings: int = 0
+    daily_ready: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "tenant_id"}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]:
+    """The comparison table, from the rollups only: one query, however long the range."""
+    ids = [t.id for t in tenants]
+    by_id = {t.id: t for t in tenants}
+    s = DailyCityStats
+    sums = [sa.func.sum(getattr(s, c)) for c in FLOW_COLUMNS + HISTOGRAM_COLUMNS]
+    rows = db.session.execute(sa.select(s.tenant_id, *sums).where(
+        s.tenant_id.in_(ids), s.day >= first, s.day <= last).group_by(s.tenant_id)
+        .execution_options(all_tenants=True)).all()
+    backlog = dict(db.session.execute(sa.select(s.tenant_id, s.uncollected_7d).where(
+        s.tenant_id.in_(ids), s.day == last).execution_options(all_tenants=True)).all())
+    daily: dict[int, dict[date, int]] = {}
+    for tenant_id, day, ready in db.session.execute(sa.select(s.tenant_id, s.day, s.ready).where(
+            s.tenant_id.in_(ids), s.day >= first, s.day <= last).execution_options(all_tenants=True)):
+        daily.setdefault(tenant_id, {})[day] = ready
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    results = {t.id: CityFigures(t.id, t.slug, t.city_name, t.timezone) for t in tenants}
+    for row in rows:
+        tenant_id, values = row[0], [int(v or 0) for v in row[1:]]
+        flows = dict(zip(FLOW_COLUMNS, values[:len(FLOW_COLUMNS)]))
+        hist = values[len(FLOW_COLUMNS):]
+        figures = results[tenant_id]
+        figures.ready, figures.collected, figures.delivered = flows["ready"], flows["collected"], flows["delivered"]
+        figures.courier_share = _share(flows["delivered"], flows["delivered"] + flows["collected"])
+        figures.median_hours, figures.p90_hours = percentile(hist, 0.5), percentile(hist, 0.9)
+        figures.failed_share = _share(flows["deliveries_failed"] + flows["deliveries_returned"],
+                                      flows["deliveries_closed"])
+        figures.notifications_delivered_share = _share(flows["notifications_delivered"], flows["notifications_total"])
+        figures.ratings = flows["ratings_count"]
+        figures.rating_average = round(flows["ratings_sum"] / flows["ratings_count"], 2) if flows["ratings_count"] else None
+    for tenant_id, figures in results.items():
+        figures.uncollected_7d = int(backlog.get(tenant_id, 0) or 0)
+        per_day = daily.get(tenant_id, {})
+        figures.daily_ready = [per_day.get(day, 0) for day in days]
+    return [results[t.id] for t in tenants if t.id in by_id]
+
+
+SORTABLE = ("city", "ready", "collected", "delivered", "courier_share", "median_hours", "p90_hours", "failed_share",
+            "notifications_delivered_share", "uncollected_7d", "rating_average", "ratings")
+
+
+def sort_figures(figures: list[CityFigures], key: str, descending: bool) -> list[CityFigures]:
+    if key not in SORTABLE:
+        key = "city"
+    present = [f for f in figures if getattr(f, key) is not None]
+    missing = [f for f in figures if getattr(f, key) is None]
+    return sorted(present, key=lambda f: getattr(f, key), reverse=descending) + missing

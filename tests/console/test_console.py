@@ -1,0 +1,124 @@
+"""The super-admin console: who may enter, suspending and resuming, onboarding, jobs, the API."""
+from __future__ import annotations
+
+import shutil
+
+import sqlalchemy as sa
+
+from saas.api.services import create_token
+from saas.console.models import PlatformAuditLog
+from saas.documents.models import Document
+from saas.extensions import db
+from saas.tenancy.scope import all_tenants
+from saas.tenancy.services import get_tenant
+from tests.conftest import TENANTS_DIR, make_user, sign_in, submit
+from tests.factories import add_document
+
+
+def _superadmin(app, client):
+    make_user(app, None, "superadmin", "root@antar.test")
+    assert sign_in(client, None, "root@antar.test").status_code == 302
+    return client
+
+
+def _audit(app):
+    with app.app_context():
+        return [(a.action, a.target) for a in db.session.scalars(sa.select(PlatformAuditLog).order_by(PlatformAuditLog.id))]
+
+
+def test_cities_list_shows_status_staff_and_volume(app, client):
+    make_user(app, "balikpapan", "operator", "op@balikpapan.test")
+    client = _superadmin(app, client)
+    html = client.get("/admin/").get_data(as_text=True)
+    for city in ("Kota Balikpapan", "Kota Samarinda", "Kota Bontang", "Kota Surabaya", "Kota Makassar",
+                 "Kota Tangerang Selatan"):
+        assert city in html
+    assert ("sign_in", None) in _audit(app)
+
+
+def test_suspend_and_resume_a_city(app, client):
+    add_document(app, slug="makassar", registration_no="MK-0001")
+    with app.app_context():
+        _, city_token = create_token(tenant=get_tenant("makassar"), name="bridge")
+        db.session.commit()
+    admin = _superadmin(app, client)
+    response = submit(admin, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan"})
+    assert response.status_code == 302
+    visitor = app.test_client()
+    assert visitor.get("/makassar/").status_code == 503
+    assert "Layanan dihentikan sementara" in visitor.get("/makassar/").get_data(as_text=True)
+    api = visitor.get("/api/v1/makassar/documents", headers={"Authorization": f"Bearer {city_token}"})
+    assert api.status_code == 503
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1  # the data stays
+    submit(admin, "/admin/cities/makassar", {"action": "resume"})
+    assert visitor.get("/makassar/").status_code == 200
+    assert [a for a in _audit(app) if a[1] == "makassar"] == [("suspend_city", "makassar"), ("resume_city", "makassar")]
+
+
+def test_onboarding_writes_the_tenant_file_and_syncs_it(app, client, tmp_path):
+    tenants_dir = tmp_path / "tenants"
+    shutil.copytree(TENANTS_DIR, tenants_dir)
+    before = app.config["TENANTS_DIR"]
+    app.config["TENANTS_DIR"] = str(tenants_dir)
+    try:
+        admin = _superadmin(app, client)
+        data = {"slug": "pontianak", "name": "Disdukcapil Kota Pontianak", "city_name": "Kota Pontianak",
+                "region_code": "61.71", "timezone": "Asia/Pontianak", "go_live": "2027-01-04",
+                "primary_color": "#14532d", "accent_color": "#facc15", "office_name": "Kantor Disdukcapil",
+                "office_address": "Jl. Rahadi Usman No. 3, Pontianak", "office_phone": "+62561733333",
+                "pickup_phone": "+6281234560101", "office_email": "layanan@pontianak.antar.test",
+                "latitude": "-0.0263", "longitude": "109.3425", "opens": "08:00", "closes": "15:00",
+                "friday_closes": "11:00", "kecamatan": "61.71.01 Pontianak Selatan\n61.71.02 Pontianak Timur",
+                "types": ["ktp_el", "kk"], "collection_rule": "family_kk", "courier_mode": "office_booking",
+                "providers": ["grab"], "channels": ["whatsapp", "sms"]}
+        preview = submit(admin, "/admin/cities/new", data)
+        assert "tenants/pontianak/tenant.toml" in preview.get_data(as_text=True)
+        assert not (tenants_dir / "pontianak").exists()
+        bad = submit(admin, "/admin/cities/new", {**data, "primary_color": "green"})
+        assert "branding.primary_color" in bad.get_data(as_text=True)
+        created = submit(admin, "/admin/cities/new", {**data, "create": "1"})
+        assert created.status_code == 302
+        assert (tenants_dir / "pontianak" / "tenant.toml").exists()
+        assert app.test_client().get("/pontianak/").status_code == 200
+        from saas.tenancy.services import sync_tenants
+
+        with app.app_context():
+            assert sync_tenants(tenants_dir) == []  # console and `tenants sync` agree
+        assert ("onboard_city", "pontianak") in _audit(app)
+    finally:
+        app.config["TENANTS_DIR"] = before
+
+
+def test_jobs_page_retries_and_deletes_failed_jobs(app, client):
+    from saas.jobs import runtime
+
+    with app.app_context():
+        queue = runtime().queue("default")
+        failing = queue.enqueue("saas.no_such_module.missing")
+        runtime().run_pending()
+    admin = _superadmin(app, client)
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert failing.id in page
+    assert submit(admin, "/admin/jobs", {}, action=f"/admin/jobs/default/{failing.id}/retry").status_code == 302
+    with app.app_context():
+        assert runtime().queue("default").count == 1
+        runtime().run_pending()
+    submit(admin, "/admin/jobs", {}, action=f"/admin/jobs/default/{failing.id}/delete")
+    assert failing.id not in admin.get("/admin/jobs").get_data(as_text=True)
+    assert ("retry_job", failing.id) in _audit(app) and ("delete_job", failing.id) in _audit(app)
+
+
+def test_the_admin_api_wants_a_platform_token(app, client):
+    with app.app_context():
+        _, city = create_token(tenant=get_tenant("balikpapan"), name="city")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--platform", "--name", "dashboard"])
+    platform = result.output.strip().splitlines()[-1]
+    assert client.get("/api/v1/admin/compare").status_code == 401
+    assert client.get("/api/v1/admin/compare", headers={"Authorization": f"Bearer {city}"}).status_code == 403
+    ok = client.get("/api/v1/admin/compare?from=2026-11-01&to=2026-11-27",
+                    headers={"Authorization": f"Bearer {platform}"})
+    assert ok.status_code == 200 and len(ok.get_json()["cities"]) == 6
+    assert client.get("/api/v1/admin/compare?from=2026-12-01&to=2026-11-01",
+                      headers={"Authorization": f"Bearer {platform}"}).status_code == 400
