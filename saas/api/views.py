@@ -10,7 +10,6 @@ from marshmallow import ValidationError
 from saas.api.schemas import (
     CreatedSchema,
     DocumentDetailSchema,
-    DocumentOutSchema,
     DocumentPageSchema,
     DocumentsInSchema,
     TransitionInSchema,

@@ -13,7 +13,7 @@ from saas.couriers.lifecycle import ON_DELIVERY_CHANGE, move
 from saas.couriers.models import TERMINAL, CourierCallback, Delivery
 from saas.couriers.providers import PROVIDERS, provider_for
 from saas.couriers.providers.base import AlreadyBooked, Place, ProviderError, Quote, StatusReport
-from saas.documents.lifecycle import Actor, TransitionRefused, transition
+from saas.documents.lifecycle import Actor, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km

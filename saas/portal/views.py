@@ -266,8 +266,7 @@ def courier_confirm(document_id: int):
     if form.validate_on_submit():
         try:
             quoted = couriers.quote(g.tenant, destination, draft["provider"])
-            delivery = couriers.request_delivery(g.tenant, family, destination, draft["provider"], quoted,
-                                                 Actor.citizen())
+            couriers.request_delivery(g.tenant, family, destination, draft["provider"], quoted, Actor.citizen())
             db.session.commit()
             session.pop(DRAFT_KEY, None)
             flash(_("The courier is being booked. Keep your receipt PIN for the driver."), "success")

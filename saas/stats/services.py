@@ -18,6 +18,7 @@ from saas.tenancy.models import Tenant
 from saas.tenancy.scope import tenant_bound
 
 BACKLOG_DAYS = 7
+SERIES_POINTS = 60
 
 
 def day_bounds(tenant: Tenant, day: date) -> tuple[datetime, datetime]:
@@ -159,11 +160,20 @@ def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]
         .execution_options(all_tenants=True)).all()
     backlog = dict(db.session.execute(sa.select(s.tenant_id, s.uncollected_7d).where(
         s.tenant_id.in_(ids), s.day == last).execution_options(all_tenants=True)).all())
-    daily: dict[int, dict[date, int]] = {}
-    for tenant_id, day, ready in db.session.execute(sa.select(s.tenant_id, s.day, s.ready).where(
-            s.tenant_id.in_(ids), s.day >= first, s.day <= last).execution_options(all_tenants=True)):
-        daily.setdefault(tenant_id, {})[day] = ready
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    # The volume line: one point a day, or a point per few days for long ranges (at most 60).
+    span = (last - first).days + 1
+    step = -(-span // SERIES_POINTS)
+    if db.engine.dialect.name == "postgresql":
+        offset = (s.day - first) / step
+    else:
+        offset = sa.cast((sa.func.julianday(s.day) - sa.func.julianday(first.isoformat())) / step, sa.Integer)
+    daily: dict[int, dict[int, int]] = {}
+    for tenant_id, bucket, ready in db.session.execute(
+            sa.select(s.tenant_id, offset.label("bucket"), sa.func.sum(s.ready)).where(
+                s.tenant_id.in_(ids), s.day >= first, s.day <= last).group_by(s.tenant_id, "bucket")
+            .execution_options(all_tenants=True)):
+        daily.setdefault(tenant_id, {})[int(bucket)] = int(ready or 0)
+    buckets = range(-(-span // step))
     results = {t.id: CityFigures(t.id, t.slug, t.city_name, t.timezone) for t in tenants}
     for row in rows:
         tenant_id, values = row[0], [int(v or 0) for v in row[1:]]
@@ -180,8 +190,8 @@ def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]
         figures.rating_average = round(flows["ratings_sum"] / flows["ratings_count"], 2) if flows["ratings_count"] else None
     for tenant_id, figures in results.items():
         figures.uncollected_7d = int(backlog.get(tenant_id, 0) or 0)
-        per_day = daily.get(tenant_id, {})
-        figures.daily_ready = [per_day.get(day, 0) for day in days]
+        per_bucket = daily.get(tenant_id, {})
+        figures.daily_ready = [per_bucket.get(bucket, 0) for bucket in buckets]
     return [results[t.id] for t in tenants if t.id in by_id]
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from saas.accounts.services import create_user
 from saas.documents import siak_import
 from saas.documents.identity import protect_nik
-from saas.documents.models import Document, DocumentEvent
+from saas.documents.models import Document
 from saas.extensions import db
 from saas.models import utcnow
 from saas.tenancy.scope import tenant_bound

@@ -78,7 +78,7 @@ def test_no_driver_is_rebooked_up_to_the_limit_then_the_office_is_told(app):
     delivery_id = request_delivery(app, "balikpapan", "gosend")  # Balikpapan rebooks twice
     seen = [delivery_id]
     for _ in range(3):
-        delivery = _booked(app, seen[-1])
+        _booked(app, seen[-1])
         _step_until(app, "gosend", seen[-1], "failed")
         with app.app_context():
             newer = db.session.scalar(sa.select(Delivery.id).where(Delivery.previous_delivery_id == seen[-1])

@@ -244,7 +244,7 @@ def send_message(version: str, phone_number_id: str):
         if not GRAPH_VERSION.fullmatch(version):
             raise _invalid(2500, "Unknown path components", f"Unknown path components: /{version}",
                            reason="unknown_version")
-        number = _authenticate(phone_number_id)
+        _authenticate(phone_number_id)
         content = _validate(payload)
         opaque = payload.get("biz_opaque_callback_data")
         if opaque is not None:
