@@ -111,15 +111,12 @@ def reset_state(app) -> None:
 
 def reset_sandboxes() -> None:
     """Sandboxes forget everything, and Antar forgets it ever registered with them."""
-    from saas.couriers.providers.http import forget_sandbox_registrations as forget_couriers
-    from saas.notifications.channels import sms, whatsapp
+    from saas import sandbox_registry
     from saas.sandboxes import couriers, messages
 
     couriers.reset()
     messages.reset()
-    forget_couriers()
-    sms.forget_sandbox_registrations()
-    whatsapp.forget_sandbox_registrations()
+    sandbox_registry.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from saas.couriers import services
 from saas.couriers.models import Delivery
-from saas.couriers.providers.http import forget_sandbox_registrations
+from saas.sandbox_registry import forget as forget_sandbox_registrations
 from saas.couriers.services import Destination
 from saas.documents.lifecycle import Actor
 from saas.documents.services import get_document

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 
 from saas.extensions import db
 from saas.jobs import runtime
-from saas.notifications.channels import sms as sms_channel
-from saas.notifications.channels import whatsapp as whatsapp_channel
+from saas import sandbox_registry
 from saas.notifications.models import Notification
 from saas.sandboxes import messages as gateway
 from saas.tenancy.scope import all_tenants
@@ -20,8 +19,7 @@ def message_gateways(app, live_server):
     gateway.reset()
     gateway.set_receipt_mode("async")
     gateway.set_receipt_delay(0.02)
-    whatsapp_channel.forget_sandbox_registrations()
-    sms_channel.forget_sandbox_registrations()
+    sandbox_registry.forget()
     before = app.config["NOTIFICATION_RETRY_DELAYS"]
     app.config["NOTIFICATION_RETRY_DELAYS"] = [0.05, 0.05, 0.05, 0.05]
     yield gateway

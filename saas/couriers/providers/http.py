@@ -1,16 +1,11 @@
 """The HTTP plumbing shared by API couriers: timeouts, error mapping, sandbox registration."""
 from __future__ import annotations
 
-import threading
-
 import requests
-from flask import current_app
-
 from saas.couriers.providers.base import ProviderError
+from saas.sandbox_registry import is_sandbox, register_once
 
 TIMEOUT = (3.05, 10)
-_registered: set[tuple[str, str]] = set()
-_lock = threading.Lock()
 
 
 def call(method: str, url: str, *, error_text=None, **kwargs) -> requests.Response:
@@ -32,19 +27,8 @@ def call(method: str, url: str, *, error_text=None, **kwargs) -> requests.Respon
 def register_with_sandbox(provider, client_id: str, secret: str) -> None:
     """Tell a sandbox courier who we are and where to call back, as a partner does once."""
     base = provider.base_url()
-    if not current_app.config.get("SANDBOXES_ENABLED") or "/sandbox/" not in base:
-        return
-    key = (base, client_id)
-    with _lock:
-        if key in _registered:
-            return
-    call("PUT", f"{base}/_admin/partners/{client_id}",
-         json={"secret": secret, "callback_url": provider.callback_url(),
-               "callback_token": provider.callback_token()})
-    with _lock:
-        _registered.add(key)
-
-
-def forget_sandbox_registrations() -> None:
-    with _lock:
-        _registered.clear()
+    if is_sandbox(base):
+        register_once((base, client_id), lambda: call(
+            "PUT", f"{base}/_admin/partners/{client_id}",
+            json={"secret": secret, "callback_url": provider.callback_url(),
+                  "callback_token": provider.callback_token()}))

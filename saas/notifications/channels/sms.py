@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import requests
 from flask import current_app
 
 from saas.notifications.channels.base import Channel, SendError, Sent
+from saas.sandbox_registry import is_sandbox, register_once
 
 TIMEOUT = (3.05, 10)
 MAX_LENGTH = 612  # four concatenated SMS
-_registered: set[tuple] = set()
-_lock = threading.Lock()
 
 
 def report_token() -> str:
@@ -25,21 +23,20 @@ def report_token() -> str:
 class Sms(Channel):
     name = "sms"
 
+    @staticmethod
+    def _register(base: str, userkey: str, passkey: str) -> None:
+        reports = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/sms"
+        try:
+            requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
+                "passkey": passkey, "report_url": reports, "report_token": report_token()})
+        except requests.RequestException as exc:
+            raise SendError(f"SMS sandbox unreachable: {type(exc).__name__}") from exc
+
     def send(self, notification) -> Sent:
         base = self.base_url("SMS_BASE_URL", "sms")
         userkey, passkey = self.secret("userkey_env"), self.secret("passkey_env")
-        if current_app.config.get("SANDBOXES_ENABLED") and "/sandbox/" in base:
-            with _lock:
-                fresh = (base, userkey) not in _registered
-            if fresh:
-                reports = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/sms"
-                try:
-                    requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
-                        "passkey": passkey, "report_url": reports, "report_token": report_token()})
-                except requests.RequestException as exc:
-                    raise SendError(f"SMS sandbox unreachable: {type(exc).__name__}") from exc
-                with _lock:
-                    _registered.add((base, userkey))
+        if is_sandbox(base):
+            register_once((base, userkey), lambda: self._register(base, userkey, passkey))
         text = notification.body
         if len(text) > MAX_LENGTH:
             text = text[:MAX_LENGTH - 1] + "…"
@@ -64,7 +61,3 @@ class Sms(Channel):
         permanent = any(word in lowered for word in ("tidak valid", "salah", "kosong", "panjang"))
         raise SendError(f"SMS gateway: {text}", permanent=permanent)
 
-
-def forget_sandbox_registrations() -> None:
-    with _lock:
-        _registered.clear()

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import requests
 from flask import current_app
 
 from saas.notifications.channels.base import Channel, SendError, Sent
+from saas.sandbox_registry import is_sandbox, register_once
 
 API_VERSION = "v21.0"
 TIMEOUT = (3.05, 10)
 # Cloud API error codes that no retry will cure.
 PERMANENT = {131026, 131009, 131008, 132000, 132001, 132012, 132018, 131047, 131051, 100, 190, 33}
 RATE_LIMITS = {130429: 5.0, 131056: 6.0, 131048: 60.0, 4: 60.0, 80007: 60.0}
-_registered: set[tuple] = set()
-_lock = threading.Lock()
 
 
 def app_secret() -> str:
@@ -32,20 +30,18 @@ class WhatsApp(Channel):
     def _endpoint(self) -> tuple[str, str, str]:
         base = self.base_url("WHATSAPP_BASE_URL", "whatsapp")
         phone_number_id, token = self.secret("phone_number_id_env"), self.secret("access_token_env")
-        if current_app.config.get("SANDBOXES_ENABLED") and "/sandbox/" in base:
-            key = (base, phone_number_id)
-            with _lock:
-                fresh = key not in _registered
-            if fresh:
-                webhook = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/whatsapp"
-                try:
-                    requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
-                        "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
-                except requests.RequestException as exc:
-                    raise SendError(f"WhatsApp sandbox unreachable: {type(exc).__name__}") from exc
-                with _lock:
-                    _registered.add(key)
+        if is_sandbox(base):
+            register_once((base, phone_number_id), lambda: self._register(base, phone_number_id, token))
         return base, phone_number_id, token
+
+    @staticmethod
+    def _register(base: str, phone_number_id: str, token: str) -> None:
+        webhook = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/whatsapp"
+        try:
+            requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
+                "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
+        except requests.RequestException as exc:
+            raise SendError(f"WhatsApp sandbox unreachable: {type(exc).__name__}") from exc
 
     def send(self, notification) -> Sent:
         base, phone_number_id, token = self._endpoint()
@@ -79,7 +75,3 @@ class WhatsApp(Channel):
             raise SendError(message, permanent=True)
         raise SendError(message)
 
-
-def forget_sandbox_registrations() -> None:
-    with _lock:
-        _registered.clear()
