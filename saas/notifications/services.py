@@ -231,10 +231,16 @@ def send(notification_id: int) -> str:
         notification = db.session.get(Notification, notification_id)
     tenant = notification.tenant
     with tenant_bound(tenant):
+        if notification.attempts > len(retry_delays()) + 3:
+            # Claimed again and again by workers that died mid-send: stop, and say so.
+            return _failed(notification, SendError("gave up: the sending worker kept dying", permanent=True))
         try:
             sent = channel_for(tenant, notification.channel).send(notification)
         except SendError as exc:
             return _failed(notification, exc)
+        except Exception as exc:  # an answer we did not expect: treat it as passing trouble
+            log.warning("sending notification %s failed unexpectedly", notification_id, exc_info=True)
+            return _failed(notification, SendError(f"unexpected {type(exc).__name__}"))
         # Plain UPDATEs, so a receipt that raced ahead ("delivered") is never put back to "sent".
         now, table = utcnow(), Notification.__table__
         db.session.execute(sa.update(table).where(table.c.id == notification_id, table.c.status.in_(SENDABLE))
@@ -249,20 +255,23 @@ def send(notification_id: int) -> str:
 
 
 def _failed(notification: Notification, error: SendError) -> str:
-    now = utcnow()
-    notification.last_error = str(error)[:500]
-    notification.claimed_at = None
+    """Record a failed attempt, unless a receipt meanwhile showed the message went out after all."""
+    now, table = utcnow(), Notification.__table__
+    row, still_unsent = table.c.id == notification.id, table.c.status.in_(SENDABLE)
     delays = retry_delays()
     if error.permanent or notification.attempts > len(delays):
-        notification.status = "dead"
-        notification.dead_at = now
-        fallback = _fall_back(notification)
+        died = db.session.execute(sa.update(table).where(row, still_unsent).values(
+            status="dead", dead_at=now, last_error=str(error)[:500], claimed_at=None, updated_at=now))
+        fallback = _fall_back(notification) if died.rowcount else None
         db.session.commit()
         return f"dead{'; falling back to ' + fallback.channel if fallback else ''}"
     delay = max(delays[notification.attempts - 1], error.retry_after or 0)
-    notification.status = "failed"
-    notification.next_attempt_at = now + timedelta(seconds=delay)
+    retrying = db.session.execute(sa.update(table).where(row, still_unsent).values(
+        status="failed", next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:500],
+        claimed_at=None, updated_at=now))
     db.session.commit()
+    if not retrying.rowcount:
+        return "sent after all"
     try:
         enqueue_sends(current_app._get_current_object(), [notification.id], delay=delay)
     except Exception:
@@ -273,22 +282,10 @@ def _failed(notification: Notification, error: SendError) -> str:
 def _fall_back(notification: Notification) -> Notification | None:
     """The city's next channel for the same message, when this one gives up for good."""
     tenant = notification.tenant
-    document = db.session.get(Document, notification.document_id) if notification.document_id else None
-    delivery = None
-    if notification.delivery_id:
-        from saas.couriers.models import Delivery
-
-        delivery = db.session.get(Delivery, notification.delivery_id)
-    user = None
-    if notification.user_id:
-        from saas.accounts.models import User
-
-        user = db.session.get(User, notification.user_id)
     occurrence = notification.event_key.split(":", 1)[1]
     for channel_name in _channels_in_order(tenant, after=notification.channel):
-        created = notify(tenant, notification.event, occurrence, document=document, delivery=delivery,
-                         user=user, channels=[channel_name], language=notification.language,
-                         extra=_extra_of(notification))
+        created = notify(tenant, notification.event, occurrence, channels=[channel_name],
+                         language=notification.language, extra=_extra_of(notification), **_subjects(notification))
         if created is not None:
             return created
     return None
@@ -301,47 +298,56 @@ def _extra_of(notification: Notification) -> dict:
             if name not in ("name", "document_type", "link", "city")}
 
 
-def resend(notification: Notification, staff_user) -> Notification | None:
-    """A supervisor sends a message again: a new row, so the first one's history stays."""
-    document = notification.document
-    delivery = None
-    if notification.delivery_id:
-        from saas.couriers.models import Delivery
+def _subjects(notification: Notification) -> dict:
+    """The document, delivery and user a message was about, to write it again."""
+    from saas.accounts.models import User
+    from saas.couriers.models import Delivery
 
-        delivery = db.session.get(Delivery, notification.delivery_id)
+    return {
+        "document": db.session.get(Document, notification.document_id) if notification.document_id else None,
+        "delivery": db.session.get(Delivery, notification.delivery_id) if notification.delivery_id else None,
+        "user": db.session.get(User, notification.user_id) if notification.user_id else None,
+    }
+
+
+def resend(notification: Notification) -> Notification | None:
+    """A supervisor sends a message again: a new row, so the first one's history stays."""
     occurrence = notification.event_key.split(":", 1)[1] + f":resend:{utcnow():%Y%m%d%H%M%S}"
-    return notify(notification.tenant, notification.event, occurrence, document=document, delivery=delivery,
-                  language=notification.language, extra=_extra_of(notification))
+    return notify(notification.tenant, notification.event, occurrence, language=notification.language,
+                  extra=_extra_of(notification), **_subjects(notification))
 
 
 # -- receipts -------------------------------------------------------------------------------------
 def apply_receipt(notification: Notification, status: str, *, provider_message_id: str | None = None,
                   error: str | None = None, at: datetime | None = None) -> None:
-    """A gateway's word on a message; statuses only move forward (receipts arrive in any order)."""
-    now = at or utcnow()
-    if provider_message_id and not notification.provider_message_id:
-        notification.provider_message_id = provider_message_id
+    """A gateway's word on a message; statuses only move forward (receipts arrive in any order,
+    several at once): each change is a conditional UPDATE, so the later word never loses."""
+    now, table = at or utcnow(), Notification.__table__
+    row = table.c.id == notification.id
+    if provider_message_id:
+        db.session.execute(sa.update(table).where(row).values(
+            provider_message_id=sa.func.coalesce(table.c.provider_message_id, provider_message_id)))
         remember(f"message:{notification.channel}", provider_message_id, notification.tenant_id, notification.id)
     if status == "sent":
-        if STATUS_ORDER[notification.status] < STATUS_ORDER["sent"]:
-            notification.status = "sent"
-            notification.claimed_at = None
-        notification.sent_at = notification.sent_at or now
+        db.session.execute(sa.update(table).where(row, table.c.status.in_(SENDABLE)).values(
+            status="sent", claimed_at=None))
+        db.session.execute(sa.update(table).where(row).values(sent_at=sa.func.coalesce(table.c.sent_at, now)))
     elif status in ("delivered", "read"):
-        if notification.status not in ("dead", "delivered"):
-            notification.status = "delivered"
-            notification.claimed_at = None
+        newly = db.session.execute(sa.update(table).where(row, table.c.status.not_in(("dead", "delivered")))
+                                   .values(status="delivered", claimed_at=None)).rowcount
+        db.session.execute(sa.update(table).where(row).values(
+            sent_at=sa.func.coalesce(table.c.sent_at, now), delivered_at=sa.func.coalesce(table.c.delivered_at, now),
+            read_at=sa.func.coalesce(table.c.read_at, now) if status == "read" else table.c.read_at))
+        if newly:
+            db.session.expire(notification)  # the hooks read the row as it now is
             for hook in ON_NOTIFICATION_CHANGE:
                 hook(notification)
-        notification.sent_at = notification.sent_at or now
-        notification.delivered_at = notification.delivered_at or now
-        if status == "read":
-            notification.read_at = notification.read_at or now
-    elif status == "failed" and notification.status not in ("delivered", "dead"):
-        notification.status = "dead"
-        notification.dead_at = now
-        notification.last_error = (error or "the gateway reported the message failed")[:500]
-        _fall_back(notification)
+    elif status == "failed":
+        died = db.session.execute(sa.update(table).where(row, table.c.status.not_in(("delivered", "dead"))).values(
+            status="dead", dead_at=now, last_error=(error or "the gateway reported the message failed")[:500]))
+        if died.rowcount:  # only the receipt that actually killed it writes the next channel's message
+            _fall_back(notification)
+    db.session.expire(notification)
 
 
 def find_for_receipt(channel: str, provider_message_id: str | None, opaque: str | None) -> Notification | None:

@@ -113,6 +113,23 @@ def test_receipts_need_the_apps_signature(client):
     assert verify.status_code == 200 and verify.get_data(as_text=True) == "42"
 
 
+def test_receipts_are_refused_when_no_secret_is_configured(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SANDBOXES_ENABLED", False)
+    monkeypatch.setitem(app.config, "WHATSAPP_APP_SECRET", "")
+    monkeypatch.setitem(app.config, "SMS_REPORT_TOKEN", "")
+    monkeypatch.delenv("WHATSAPP_APP_SECRET", raising=False)
+    monkeypatch.delenv("SMS_REPORT_TOKEN", raising=False)
+    import hashlib
+    import hmac
+
+    body = b'{"object":"whatsapp_business_account","entry":[]}'
+    forged = "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()  # signed with the empty secret
+    assert client.post("/webhooks/messages/whatsapp", data=body, content_type="application/json",
+                       headers={"X-Hub-Signature-256": forged}).status_code == 401
+    assert client.post("/webhooks/messages/sms", json={"messageId": "1", "status": "DELIVERED"},
+                       headers={"Authorization": "Bearer "}).status_code == 401
+
+
 def test_email_goes_out_with_html_in_the_citys_colours(app, message_gateways):
     add_document(app, slug="surabaya", registration_no="SN-0008", status="ready", email="dewi@example.test")
     with app.app_context(), all_tenants():
