@@ -15,7 +15,7 @@ def _booking_follows(document, event) -> None:
         return
     if event.to_status == "collected":
         booking.status = "used"
-    elif event.to_status == "cancelled":
+    else:  # back to ready (staff, the API) or cancelled: the place goes back to the slot
         services.cancel_booking(document.tenant, booking, reopen=False)
 
 

@@ -104,6 +104,21 @@ def test_cancel_and_move_a_booking(app, client):
         assert db.session.scalar(sa.select(Document.status).where(Document.registration_no == number)) == "ready"
 
 
+def test_staff_putting_a_booked_document_back_to_ready_frees_its_place(app, client, staff):
+    nik = make_nik(serial=5503)
+    number = add_document(app, registration_no="SL-0003", status="ready", nik=nik)
+    page_url = _open(app, client, number, nik)
+    slots = re.findall(r'name="starts_at" value="([^"]+)"', client.get(page_url + "/jadwal").get_data(as_text=True))
+    submit(client, page_url + "/jadwal", {"starts_at": slots[0]})
+    office = staff("operator")
+    moved = submit(office, f"/balikpapan/office/documents/{number}", {"to": "ready", "note": "Jadwal diganti"},
+                   action=f"/balikpapan/office/documents/{number}/transition")
+    assert moved.status_code == 302
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(sa.select(PickupBooking.status)) == "cancelled"
+        assert db.session.scalar(sa.select(PickupSlot.booked)) == 0
+
+
 def _courier_form(app, client, page_url, **overrides):
     data = {"recipient_name": "Siti Aminah", "recipient_phone": "081234567811", "area": "64.71.06|Klandasan Ulu",
             "address": "Jl. Jenderal Sudirman No. 12, RT 03", "latitude": "", "longitude": "", "driver_note": "",
