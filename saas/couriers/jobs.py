@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas.couriers import services
@@ -18,6 +19,8 @@ from saas.tenancy.scope import tenant_bound
 
 log = logging.getLogger(__name__)
 SILENT_AFTER = timedelta(minutes=20)
+UNBOOKED_AFTER = timedelta(minutes=10)
+MAX_BOOKING_ROUNDS = 10
 
 
 def _locked_delivery(delivery_id: int) -> Delivery | None:
@@ -48,18 +51,27 @@ def book_delivery(tenant_id: int, delivery_id: int) -> str:
 
 @periodic(queue="couriers", interval=300)
 def poll_silent_deliveries() -> int:
-    """Ask the courier about trips we have not heard of for a while (a lost callback, say)."""
+    """Ask the courier about trips we have not heard of for a while (a lost callback, say), and
+    book again the trips whose booking job was lost (Redis down at the commit, say)."""
     asked = 0
     for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active")).all():
         with tenant_bound(tenant):
-            for delivery in services.silent_deliveries(SILENT_AFTER):
+            for delivery_id in [d.id for d in services.silent_deliveries(SILENT_AFTER)]:
                 try:
+                    delivery = db.session.get(Delivery, delivery_id)
                     report = provider_for(tenant, delivery.provider).get_status(delivery.provider_ref)
-                except ProviderError:
-                    log.warning("status of delivery %s not available", delivery.id, exc_info=True)
-                    continue
-                services.apply_report(delivery, report, source="poll")
-                asked += 1
+                    services.apply_report(delivery, report, source="poll")
+                    db.session.commit()
+                    asked += 1
+                except Exception:  # one delivery's trouble must not stop the round for the others
+                    db.session.rollback()
+                    log.warning("status of delivery %s not available", delivery_id, exc_info=True)
+            for delivery in services.unbooked_deliveries(UNBOOKED_AFTER):
+                if delivery.booking_attempts >= MAX_BOOKING_ROUNDS:
+                    delivery.office_alert = delivery.office_alert or str(
+                        _l("The courier could not be booked after many tries: call the courier."))
+                else:
+                    services.schedule_booking(delivery)
             db.session.commit()
     return asked
 

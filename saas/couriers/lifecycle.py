@@ -4,6 +4,7 @@ from __future__ import annotations
 from saas.couriers.models import TERMINAL, Delivery, DeliveryEvent
 from saas.extensions import db
 from saas.models import utcnow
+from saas.security import redact_niks
 
 # How far along a trip each status is; a report may only move a delivery further along.
 RANK = {
@@ -32,7 +33,7 @@ def move(delivery: Delivery, new_status: str, *, source: str, provider_status: s
     moment = at or utcnow()
     event = DeliveryEvent(tenant_id=delivery.tenant_id, delivery=delivery, status=new_status,
                           provider_status=provider_status, source=source,
-                          note=(note or "")[:300] or None, at=moment)
+                          note=redact_niks(note or "")[:300] or None, at=moment)
     delivery.status = new_status
     if provider_status:
         delivery.provider_status = provider_status

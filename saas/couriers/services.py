@@ -13,7 +13,7 @@ from saas.couriers.lifecycle import ON_DELIVERY_CHANGE, move
 from saas.couriers.models import TERMINAL, CourierCallback, Delivery
 from saas.couriers.providers import PROVIDERS, provider_for
 from saas.couriers.providers.base import AlreadyBooked, Place, ProviderError, Quote, StatusReport
-from saas.documents.lifecycle import Actor, transition
+from saas.documents.lifecycle import ON_TRANSITION, Actor, TransitionRefused, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km
@@ -330,6 +330,23 @@ def _documents_follow(delivery: Delivery, event) -> None:
 ON_DELIVERY_CHANGE.append(_documents_follow)
 
 
+def _delivery_follows_document(document: Document, event) -> None:
+    """Staff (or the API) took a document off its courier trip: the trip is cancelled too."""
+    if event.from_status != "delivery_requested" or event.to_status not in ("ready", "cancelled"):
+        return
+    delivery = document.delivery
+    if delivery is None or not delivery.is_open:
+        return  # the trip had already ended; this move is its consequence
+    try:
+        cancel(delivery, Actor(event.actor_kind, event.actor_user_id, event.actor_label),
+               event.note or str(_l("The document was taken off the courier trip.")))
+    except DeliveryRefused as exc:
+        raise TransitionRefused(document, event.to_status, exc.message) from None
+
+
+ON_TRANSITION.append(_delivery_follows_document)
+
+
 def _rebook(delivery: Delivery, documents: list[Document]) -> bool:
     """No driver found: try again, up to the city's limit, as a new booking."""
     limit = courier_settings(delivery.tenant).get("rebook_limit", 0)
@@ -508,6 +525,15 @@ def silent_deliveries(older_than: timedelta) -> list[Delivery]:
         Delivery.status.in_(("booked", "driver_assigned", "picked_up", "on_hold")),
         Delivery.provider_ref.is_not(None), Delivery.mode == "office_booking",
         sa.or_(Delivery.last_provider_event_at < cutoff, Delivery.last_provider_event_at.is_(None)))))
+
+
+def unbooked_deliveries(older_than: timedelta) -> list[Delivery]:
+    """Trips the platform should have booked by now but has not: their job was lost."""
+    cutoff = utcnow() - older_than
+    api_providers = [name for name, provider in PROVIDERS.items() if provider.has_api]
+    return list(db.session.scalars(sa.select(Delivery).where(
+        Delivery.status == "quoted", Delivery.mode == "office_booking", Delivery.provider_ref.is_(None),
+        Delivery.provider.in_(api_providers), Delivery.created_at < cutoff)))
 
 
 def purge_old_addresses(tenant, now: datetime | None = None) -> int:

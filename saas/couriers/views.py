@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from saas.accounts.access import staff_required
 from saas.couriers import services
-from saas.couriers.codes import qr_svg_data_uri
+from saas.couriers.codes import normalise_pickup_code, qr_svg_data_uri
 from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
 from saas.couriers.models import Delivery
 from saas.couriers.providers import PROVIDERS
+from saas.documents.forms import EmptyForm
 from saas.documents.lifecycle import Actor
 from saas.documents.views import OFFICE_NAV
 from saas.extensions import csrf, db, limiter
@@ -105,7 +106,7 @@ def delivery_detail(delivery_id: int):
             def change():
                 services.cancel(db.session.get(Delivery, delivery_id), Actor.staff(current_user),
                                 cancel_form.reason.data)
-        elif action == "clear_alert" and form.validate_on_submit():
+        elif action == "clear_alert" and EmptyForm().validate_on_submit():
             def change():
                 db.session.get(Delivery, delivery_id).office_alert = None
         else:
@@ -124,7 +125,9 @@ def delivery_detail(delivery_id: int):
 
 # -- the driver at the door -------------------------------------------------------------------------
 @driver.route("/<code>", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: f"pin:{request.view_args.get('code')}")
+@limiter.limit("10 per hour", methods=["POST"],
+               key_func=lambda: f"pin:{normalise_pickup_code(request.view_args.get('code', ''))}")
+@limiter.limit("20 per hour", methods=["POST"], key_func=lambda: f"pin-ip:{request.remote_addr}")
 def receipt_pin(code: str):
     """The driver types the PIN the citizen tells them: only the right person receives the envelope."""
     delivery = services.find_by_pickup_code(code)

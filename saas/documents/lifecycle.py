@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from saas.documents.models import STATUS_LABELS, Document, DocumentEvent
 from saas.extensions import db
 from saas.models import utcnow
+from saas.security import redact_niks
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "received": ("ready", "cancelled"),
@@ -99,7 +100,7 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
     event = DocumentEvent(
         tenant_id=document.tenant_id, document=document, from_status=document.status,
         to_status=to_status, actor_kind=actor.kind, actor_user_id=actor.user_id,
-        actor_label=actor.label, note=(note or "").strip()[:500] or None, at=moment,
+        actor_label=actor.label, note=redact_niks((note or "").strip())[:500] or None, at=moment,
     )
     document.status = to_status
     if to_status == "ready" and document.ready_at is None:

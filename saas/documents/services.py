@@ -206,6 +206,7 @@ class QueueQuery:
     status: str | None = None
     doc_type: str | None = None
     q: str | None = None
+    nik_hash: str | None = None  # a whole NIK searched for: kept out of URLs, as its keyed hash
     received_from: date | None = None
     received_to: date | None = None
 
@@ -220,12 +221,12 @@ def queue_statement(tenant: Tenant, query: QueueQuery):
         statement = statement.where(Document.created_at >= local_day_bounds(tenant, query.received_from)[0])
     if query.received_to:
         statement = statement.where(Document.created_at < local_day_bounds(tenant, query.received_to)[1])
+    if query.nik_hash:
+        statement = statement.where(Document.nik_hash == query.nik_hash)
     text = (query.q or "").strip()
     if text:
         digits = re.sub(r"\D", "", text)
-        if text.isdigit() and len(text) == 16:
-            statement = statement.where(Document.nik_hash == identity_hash(text))
-        elif text.isdigit() and len(text) == 4:
+        if text.isdigit() and len(text) == 4:
             statement = statement.where(sa.or_(Document.nik_tail_hash == tail_hash(digits),
                                                Document.registration_no.startswith(text)))
         elif any(ch.isdigit() for ch in text):

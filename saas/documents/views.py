@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,6 +27,7 @@ from saas.documents.forms import (
     TransitionForm,
     UploadForm,
 )
+from saas.documents.identity import identity_hash
 from saas.documents.lifecycle import Actor, TransitionRefused, allowed_moves, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUS_LABELS, Document, ImportBatch
 from saas.documents.services import (
@@ -37,6 +38,7 @@ from saas.documents.services import (
     status_counts,
 )
 from saas.extensions import db
+from saas.security import mask_nik
 from saas.tenancy.views import city_blueprint
 
 office = city_blueprint("office", __name__, "/office")
@@ -77,11 +79,14 @@ def home():
     doc_type = request.args.get("doc_type") or None
     if doc_type not in DOCUMENT_TYPE_LABELS:
         doc_type = None
+    searched_nik = session.get(NIK_SEARCH_KEY) if request.args.get("nik") == "1" else None
     query = QueueQuery(status=status, doc_type=doc_type, q=request.args.get("q", "").strip()[:60],
+                       nik_hash=searched_nik["hash"] if searched_nik else None,
                        received_from=_date_arg("from"), received_to=_date_arg("to"))
     documents, has_older, has_newer = queue_page(g.tenant, query, after_id=_int_arg("after"),
                                                  before_id=_int_arg("before"))
     filters = {k: v for k, v in {"status": status, "doc_type": doc_type, "q": query.q,
+                                  "nik": "1" if searched_nik else None,
                                   "from": request.args.get("from"), "to": request.args.get("to")}.items() if v}
     return render_template(
         "office/queue.html", tenant=g.tenant, documents=documents, counts=status_counts(),
@@ -89,8 +94,26 @@ def home():
         has_older=has_older, has_newer=has_newer,
         status_labels=STATUS_LABELS, type_labels={t: DOCUMENT_TYPE_LABELS[t] for t in
                                                   g.tenant.document_settings.get("types", [])},
-        bulk_form=EmptyForm(),
+        bulk_form=EmptyForm(), searched_nik=searched_nik["masked"] if searched_nik else None,
     )
+
+
+NIK_SEARCH_KEY = "office_nik_search"
+
+
+@office.route("/search", methods=["GET", "POST"])
+@staff_required("operator")
+def search():
+    """The queue's search box posts here, so that a whole NIK typed into it never enters a URL."""
+    if request.method == "GET" or not EmptyForm().validate_on_submit():
+        return redirect(url_for("office.home"))
+    text = (request.form.get("q") or "").strip()[:60]
+    keep = {k: request.form.get(k) for k in ("status", "doc_type", "from", "to") if request.form.get(k)}
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 16 and len(digits) >= len(text.replace(" ", "")):
+        session[NIK_SEARCH_KEY] = {"hash": identity_hash(digits), "masked": mask_nik(digits)}
+        return redirect(url_for("office.home", nik="1", **keep))
+    return redirect(url_for("office.home", q=text, **keep) if text else url_for("office.home", **keep))
 
 
 @office.post("/documents/mark-ready")

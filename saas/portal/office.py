@@ -15,6 +15,7 @@ from saas.extensions import db
 from saas.models import utcnow
 from saas.portal import services
 from saas.portal.models import ProblemReport
+from saas.security import redact_niks
 from saas.tenancy.views import city_blueprint
 
 office = city_blueprint("office_portal", __name__, "/office")
@@ -48,7 +49,7 @@ def resolve(report_id: int):
     report = db.get_or_404(ProblemReport, report_id)
     report.resolved_at = utcnow()
     report.resolved_by_id = current_user.id
-    report.resolution = (request.form.get("resolution") or "").strip()[:500] or None
+    report.resolution = redact_niks((request.form.get("resolution") or "").strip())[:500] or None
     db.session.commit()
     flash(_("Marked as handled."), "success")
     return redirect(url_for("office_portal.problems"))

@@ -17,6 +17,7 @@ from saas.extensions import db
 from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
+from saas.security import redact_niks
 
 #: Called as ``hook(rating)`` when a citizen rates the service (the rollups listen).
 ON_RATING: list = []
@@ -228,10 +229,11 @@ def rate(document: Document, score: int, comment: str | None) -> Rating:
     rating = db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
     if rating is None:
         rating = Rating(tenant_id=document.tenant_id, document_id=document.id, delivery_id=document.delivery_id,
-                        score=int(score), comment=(comment or "").strip()[:500] or None, at=utcnow())
+                        score=int(score), comment=redact_niks((comment or "").strip())[:500] or None, at=utcnow())
         db.session.add(rating)
     else:
-        rating.score, rating.comment, rating.at = int(score), (comment or "").strip()[:500] or None, utcnow()
+        rating.score, rating.at = int(score), utcnow()
+        rating.comment = redact_niks((comment or "").strip())[:500] or None
     for hook in ON_RATING:
         hook(rating)
     return rating
@@ -243,7 +245,7 @@ def report_problem(document: Document, kind: str, note: str | None) -> ProblemRe
     if kind not in PROBLEM_KINDS:
         raise PortalRefused(_l("Choose what went wrong."))
     report = ProblemReport(tenant_id=document.tenant_id, document_id=document.id, delivery_id=document.delivery_id,
-                           kind=kind, note=(note or "").strip()[:1000] or None)
+                           kind=kind, note=redact_niks((note or "").strip())[:1000] or None)
     db.session.add(report)
     return report
 

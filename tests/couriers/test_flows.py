@@ -128,3 +128,32 @@ def test_cancel_before_pickup_tells_the_courier_and_documents_wait_again(app, st
     delivery = wait_for(lambda: (d := load(app, delivery_id)).status == "cancelled" and d, message="cancelled")
     assert sandbox.booking("gosend", delivery.provider_ref)["status"] == "cancelled"
     assert [d.status for d in delivery.documents] == ["ready"]
+
+
+def test_staff_taking_a_document_off_its_trip_cancels_the_booking_at_the_courier(app, staff):
+    delivery_id = request_delivery(app, "balikpapan", "gosend")
+    delivery = _booked(app, delivery_id)
+    number = delivery.documents[0].registration_no
+    client = staff("operator")
+    response = submit(client, f"/balikpapan/office/documents/{number}", {"to": "ready", "note": "Warga datang sendiri"},
+                      action=f"/balikpapan/office/documents/{number}/transition")
+    assert response.status_code == 302
+    delivery = load(app, delivery_id)
+    assert delivery.status == "cancelled" and delivery.documents[0].status == "ready"
+    assert sandbox.booking("gosend", delivery.provider_ref)["status"] == "cancelled"
+
+
+def test_a_booking_job_lost_with_redis_is_booked_again_by_the_poller(app, monkeypatch):
+    from datetime import timedelta
+
+    from saas.couriers import jobs
+    from saas.jobs import runtime
+
+    delivery_id = request_delivery(app, "balikpapan", "gosend")
+    with app.app_context():
+        runtime(app).queue("couriers").empty()  # the booking job is lost with Redis
+    monkeypatch.setattr(jobs, "UNBOOKED_AFTER", timedelta(0))
+    with app.app_context():
+        jobs.poll_silent_deliveries()
+    delivery = _booked(app, delivery_id)
+    assert delivery.status == "booked"

@@ -35,6 +35,22 @@ def test_queue_tabs_count_by_status_and_search_finds_by_number_name_and_nik_tail
     assert "BPP-1001" not in ready and "BPP-1002" in ready
 
 
+def test_a_whole_nik_is_searched_by_post_and_never_enters_a_url(app, staff):
+    client = staff("operator")
+    nik = make_nik(serial=4322)
+    add_document(app, registration_no="BPP-1101", name="Siti Aminah", nik=nik)
+    add_document(app, registration_no="BPP-1102", name="Budi Santoso")
+    response = submit(client, "/balikpapan/office/", {"q": nik}, action="/balikpapan/office/search")
+    assert response.status_code == 302 and nik not in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "BPP-1101" in page and "BPP-1102" not in page
+    assert f"Dokumen dengan NIK {nik[:4]}**********{nik[-2:]}" in page and nik not in page
+    by_name = submit(client, "/balikpapan/office/", {"q": "budi"}, action="/balikpapan/office/search")
+    assert by_name.headers["Location"].endswith("/balikpapan/office/?q=budi")
+    assert client.post("/balikpapan/office/search", data={"q": nik}).status_code == 400  # no CSRF token
+    assert "BPP-1102" in client.get("/balikpapan/office/").get_data(as_text=True)
+
+
 def test_queue_pages_by_keyset(app, staff):
     client = staff("operator")
     for n in range(55):
