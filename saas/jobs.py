@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import fakeredis
 from flask import Flask, current_app
@@ -48,20 +49,25 @@ class PeriodicJob:
         return self.interval
 
 
-#: Periodic work, registered by each capability with ``periodic(...)``; run by the cron leader.
-PERIODIC_JOBS: list[PeriodicJob] = []
-
-
 def periodic(*, queue: str, interval: int | None = None, cron: str | None = None,
              interval_setting: str | None = None):
-    """Run the decorated job every ``interval`` seconds (or the app setting named
-    ``interval_setting``), or on a ``cron`` schedule (the worker host's clock)."""
+    """Declare the decorated job's schedule: every ``interval`` seconds (or the app setting named
+    ``interval_setting``), or a ``cron`` schedule (the worker host's clock). It runs only once
+    its capability's ``wire`` hands it to ``register_periodic``."""
 
     def decorator(func):
-        PERIODIC_JOBS.append(PeriodicJob(func, queue, interval, cron, interval_setting))
+        func.antar_periodic = PeriodicJob(func, queue, interval, cron, interval_setting)
         return func
 
     return decorator
+
+
+def register_periodic(app: Flask, *funcs) -> None:
+    """Give the cron leader of ``app`` these ``@periodic`` jobs."""
+    registered = runtime(app).periodic_jobs
+    for func in funcs:
+        if func.antar_periodic not in registered:
+            registered.append(func.antar_periodic)
 
 
 class JobRuntime:
@@ -75,6 +81,8 @@ class JobRuntime:
         self._connection: Redis | None = None
         self._embedded_worker: EmbeddedWorker | None = None
         self._lock = threading.Lock()
+        #: Periodic work, handed over by each capability's ``wire``; run by the cron leader.
+        self.periodic_jobs: list[PeriodicJob] = []
 
     # -- connections -------------------------------------------------------------------
     def connection(self) -> Redis:
@@ -106,11 +114,26 @@ class JobRuntime:
     # -- enqueuing ----------------------------------------------------------------------
     def enqueue(self, func, *args, queue: str = "default", **options) -> Job:
         job = self.queue(queue).enqueue(func, *args, **options)
+        self._nudge_embedded_worker()
+        return job
+
+    def enqueue_many(self, func, argument_lists: list[tuple], *, queue: str = "default", **options) -> list[Job]:
+        """One Redis pipeline for many jobs of the same function (a burst of messages, say)."""
+        jobs = self.queue(queue).enqueue_many(
+            [Queue.prepare_data(func, args, **options) for args in argument_lists])
+        self._nudge_embedded_worker()
+        return jobs
+
+    def enqueue_in(self, delay: float, func, *args, queue: str = "default", **options) -> Job:
+        from datetime import timedelta
+
+        return self.queue(queue).enqueue_in(timedelta(seconds=delay), func, *args, **options)
+
+    def _nudge_embedded_worker(self) -> None:
         if self.embedded:
             self.ensure_embedded_worker()
             if self._embedded_worker is not None:
                 self._embedded_worker.wake()
-        return job
 
     # -- embedded worker ------------------------------------------------------------------
     def ensure_embedded_worker(self) -> None:
@@ -165,31 +188,44 @@ def enqueue(func, *args, queue: str = "default", **options) -> Job:
     return runtime().enqueue(func, *args, queue=queue, **options)
 
 
-def enqueue_after_commit(func, *args, queue: str = "default", **options) -> None:
-    """Enqueue once the current transaction commits (never for a rolled-back one).
+# -- after commit ---------------------------------------------------------------------------
+def after_commit(action: Callable[[list], None], item) -> None:
+    """Run ``action(items)`` once the current transaction commits, with every ``item`` handed
+    to the same action in that transaction, in order (never for a rolled-back transaction).
 
-    If Redis is unreachable at that moment the job is lost, by design harmlessly: work that
-    must happen is recorded in a database row first, and a sweeper enqueues it again.
+    The one way a capability does something after its rows are safely written: enqueue the
+    jobs that read them, mark them queued, coalesce refreshes. If the action fails (Redis
+    unreachable, say) it is logged and dropped, by design harmlessly: work that must happen is
+    recorded in a database row first, and a sweeper or a periodic job picks it up again.
     """
     session = db.session()
     if not session.in_transaction():
-        session.begin()  # so that a rollback, even of nothing, forgets this job
-    session.info.setdefault(_PENDING_KEY, []).append(
-        (runtime(), func, args, dict(options, queue=queue))
-    )
+        session.begin()  # so that a rollback, even of nothing, forgets the action
+    session.info.setdefault(_PENDING_KEY, {}).setdefault(action, []).append(item)
+
+
+def enqueue_after_commit(func, *args, queue: str = "default", **options) -> None:
+    """Enqueue once the current transaction commits; ``func`` may be a dotted name."""
+    after_commit(_enqueue_all, (func, args, dict(options, queue=queue)))
+
+
+def _enqueue_all(jobs: list) -> None:
+    job_runtime = runtime()
+    for func, args, options in jobs:
+        job_runtime.enqueue(func, *args, **options)
 
 
 @event.listens_for(Session, "after_commit")
-def _enqueue_pending(session):
+def _run_after_commit(session):
     if session.in_nested_transaction():
         return  # a savepoint was released; the real commit is still to come
     pending = session.info.pop(_PENDING_KEY, None)
-    for job_runtime, func, args, options in pending or ():
+    for action, items in (pending or {}).items():
         try:
-            job_runtime.enqueue(func, *args, **options)
-        except Exception:  # Redis down: the sweeper replays it from the database
-            log.warning("could not enqueue %s after commit; left for the sweeper",
-                        getattr(func, "__name__", func), exc_info=True)
+            action(items)
+        except Exception:
+            log.warning("after-commit %s failed for %d item(s); left for the sweepers",
+                        getattr(action, "__qualname__", action), len(items), exc_info=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -291,7 +327,7 @@ class EmbeddedWorker(threading.Thread):
 def build_cron(job_runtime: JobRuntime, connection: Redis | None = None) -> CronScheduler:
     cron = CronScheduler(connection=connection or job_runtime.connection(), logging_level="WARNING",
                          name=f"antar-cron-{socket.gethostname()}-{os.getpid()}")
-    for item in PERIODIC_JOBS:
+    for item in job_runtime.periodic_jobs:
         cron.register(item.func, queue_name=item.queue, interval=item.every(job_runtime.app), cron=item.cron)
     return cron
 
@@ -335,7 +371,7 @@ def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_
     job_runtime = runtime(app)
     worker_class = InlineWorker if job_runtime.embedded else (ForkingAppWorker if fork else AppWorker)
     leader = None
-    if with_cron and PERIODIC_JOBS and not burst:
+    if with_cron and job_runtime.periodic_jobs and not burst:
         leader = CronLeader(job_runtime)
         leader.start()
     try:

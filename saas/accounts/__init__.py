@@ -1,0 +1,22 @@
+"""Accounts: office staff and platform super-admins, sign-in, and the staff access log.
+
+Offers to the packages above it:
+- ``access``: ``staff_required``, ``superadmin_required``;
+- ``models``: ``User``, the roles;
+- ``services``: ``create_user``, ``find_user``, ``authenticate``, ``log_staff_access``.
+"""
+from __future__ import annotations
+
+OFFERS = ("access", "models", "services")
+
+
+def wire(app) -> None:
+    from saas.accounts.cli import users_cli
+    from saas.accounts.services import load_session_user
+    from saas.accounts.views import admin, office, office_staff
+    from saas.extensions import login_manager
+
+    login_manager.user_loader(load_session_user)
+    for blueprint in (admin, office, office_staff):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(users_cli)

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -8,3 +9,13 @@ class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Fill in your e-mail.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your password.")),
                                                          Length(max=200)])
+
+
+class StaffForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[SelectChoice("operator", _l("Operator")),
+                                            SelectChoice("supervisor", _l("Supervisor")),
+                                            SelectChoice("admin", _l("Administrator"))])
+    password = StringField(_l("First password (at least 10 characters)"),
+                           validators=[DataRequired(), Length(min=10, max=200)])

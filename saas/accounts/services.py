@@ -1,6 +1,8 @@
 """Creating staff accounts and checking who is signing in."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from marshmallow import ValidationError, validate
 
@@ -13,6 +15,13 @@ from saas.tenancy.models import Tenant
 
 class AccountError(ValueError):
     """A staff account cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class SuperAdminSignedIn:
+    """Told when a platform super-admin signs in (the console's audit log records it)."""
+
+    user: User
 
 
 _email = validate.Email(error="'{input}' is not an e-mail address.")

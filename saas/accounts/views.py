@@ -7,21 +7,23 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from saas.accounts.access import is_staff_of_current_city, safe_next, staff_required
-from saas.accounts.forms import SignInForm
+from saas.accounts.forms import SignInForm, StaffForm
 from saas.accounts.models import User
 from saas.accounts.services import (
     AccountError,
+    SuperAdminSignedIn,
     authenticate,
     create_user,
     end_all_sessions,
     log_staff_access,
     normalise_email,
 )
-from saas.documents.forms import EmptyForm, StaffForm
+from saas import events
 from saas.extensions import db, limiter
-from saas.tenancy.views import city_blueprint
+from saas.office.forms import EmptyForm
+from saas.office.shell import office_blueprint
 
-office = city_blueprint("accounts_office", __name__, "/office")
+office = office_blueprint("accounts_office", __name__)
 admin = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
 
@@ -56,9 +58,7 @@ def _sign_in(tenant, home_endpoint: str):
         user = authenticate(tenant, form.email.data, form.password.data)
         if user is not None:
             if tenant is None:
-                from saas.console.services import audit
-
-                audit(user, "sign_in")
+                events.publish(SuperAdminSignedIn(user))
             else:
                 log_staff_access(user, "sign_in", ip_address=request.remote_addr)
             db.session.commit()
@@ -113,7 +113,7 @@ def admin_logout():
 
 
 # -- a city's staff, managed by its supervisors and admins -------------------------------------
-office_staff = city_blueprint("office_staff", __name__, "/office/staff")
+office_staff = office_blueprint("office_staff", __name__, "/staff")
 
 
 @office_staff.route("/", methods=["GET", "POST"], endpoint="staff")

@@ -26,7 +26,7 @@ from saas.documents.services import (
     register_many,
 )
 from saas.extensions import csrf, db, limiter
-from saas.tenancy.views import city_blueprint
+from saas.tenancy.web import city_blueprint
 
 bp = city_blueprint("api", __name__, api=True)
 csrf.exempt(bp)

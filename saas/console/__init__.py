@@ -1,0 +1,19 @@
+"""The super-admin console: onboarding and suspending cities, comparing them, jobs, the audit log.
+
+Offers nothing to other packages (it is the top layer); ``services.audit`` records what
+super-admins do.
+"""
+from __future__ import annotations
+
+OFFERS = ("services",)
+
+
+def wire(app) -> None:
+    from saas import events
+    from saas.accounts.services import SuperAdminSignedIn
+    from saas.console.services import audit_sign_in
+    from saas.console.views import api, bp
+
+    events.bus(app).subscribe(SuperAdminSignedIn, audit_sign_in)
+    app.register_blueprint(api)
+    app.register_blueprint(bp)

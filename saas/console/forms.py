@@ -5,7 +5,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from saas.tenancy.settings import CHANNELS, COLLECTION_RULES, DOCUMENT_TYPES, INDONESIAN_TIMEZONES
+from saas.documents.models import DOCUMENT_TYPE_LABELS
+from saas.documents.settings import COLLECTION_RULES
+from saas.notifications.settings import CHANNELS
+from saas.tenancy.settings import INDONESIAN_TIMEZONES
+
+DOCUMENT_TYPES = tuple(DOCUMENT_TYPE_LABELS)
 
 
 class CheckboxesField(SelectMultipleField):

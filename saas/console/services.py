@@ -26,6 +26,10 @@ def audit(user, action: str, target: str | None = None, **detail) -> None:
                                     detail=detail, ip_address=request.remote_addr if request else None))
 
 
+def audit_sign_in(signed_in) -> None:
+    audit(signed_in.user, "sign_in")
+
+
 def recent_audit(limit: int = 200) -> list[PlatformAuditLog]:
     return list(db.session.scalars(sa.select(PlatformAuditLog).order_by(PlatformAuditLog.id.desc()).limit(limit)))
 

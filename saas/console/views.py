@@ -16,7 +16,7 @@ from saas.api.services import token_from_header
 from saas.console import services
 from saas.console.charts import share_vs_time, sparkline
 from saas.console.forms import OnboardForm, SuspendForm
-from saas.documents.forms import EmptyForm
+from saas.office.forms import EmptyForm
 from saas.extensions import csrf, db
 from saas.models import utcnow
 from saas.stats.services import SORTABLE, compare, sort_figures

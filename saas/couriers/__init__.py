@@ -1,0 +1,33 @@
+"""Couriers: Go-Send, GrabExpress and manual couriers behind one interface; trips and their desk.
+
+Offers to the packages above it:
+- ``models``: ``Delivery``, its statuses and labels;
+- ``services``: request, quote, ``move`` (a trip forward, its documents along), ``cancel``, handover;
+- ``lifecycle``: ``DeliveryMoved``, told after a trip moved and its documents followed;
+- ``codes``: pickup codes, receipt PINs and their QR;
+- ``providers``: ``PROVIDERS`` and ``provider_for``.
+
+Subscribes (in ``wire``): before a document leaves its trip, the courier must let go
+(``courier_lets_go``); after, the trip is cancelled (``trip_follows_document``).
+"""
+from __future__ import annotations
+
+OFFERS = ("models", "services", "lifecycle", "codes", "providers")
+
+
+def wire(app) -> None:
+    from saas import events, jobs
+    from saas.couriers import jobs as courier_jobs
+    from saas.couriers import settings
+    from saas.couriers.services import courier_lets_go, trip_follows_document
+    from saas.couriers.views import driver, office, webhooks
+    from saas.documents.lifecycle import DocumentMoved, DocumentMoving
+    from saas.tenancy.settings import register_section
+
+    register_section(settings.SECTION)
+    bus = events.bus(app)
+    bus.check(DocumentMoving, courier_lets_go)
+    bus.subscribe(DocumentMoved, trip_follows_document)
+    jobs.register_periodic(app, courier_jobs.poll_silent_deliveries, courier_jobs.purge_old_addresses)
+    for blueprint in (webhooks, office, driver):
+        app.register_blueprint(blueprint)

@@ -1,6 +1,8 @@
 """Delivery statuses move forward only, whatever order the couriers' callbacks arrive in."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from saas.couriers.models import TERMINAL, Delivery, DeliveryEvent
 from saas.extensions import db
 from saas.models import utcnow
@@ -12,9 +14,17 @@ RANK = {
     "delivered": 4, "cancelled": 4, "failed": 4, "returned": 4,
 }
 
-#: Called as ``hook(delivery, event)`` after each change, inside the transaction: the
-#: documents follow their delivery, and the notification outbox records what the citizen hears.
-ON_DELIVERY_CHANGE: list = []
+
+
+@dataclass(frozen=True)
+class DeliveryMoved:
+    """Told after a delivery moved and its documents followed; ``news`` is what the citizen
+    should hear (courier_booked, driver_assigned, picked_up, delivered, delivery_failed,
+    delivery_returned), or None."""
+
+    delivery: Delivery
+    event: DeliveryEvent
+    news: str | None
 
 
 def can_move(current: str, new: str) -> bool:
@@ -25,9 +35,12 @@ def can_move(current: str, new: str) -> bool:
     return RANK[new] > RANK[current]
 
 
-def move(delivery: Delivery, new_status: str, *, source: str, provider_status: str | None = None,
-         note: str | None = None, at=None) -> DeliveryEvent | None:
-    """Apply a status if it moves the delivery forward; a late or repeated one changes nothing."""
+def record(delivery: Delivery, new_status: str, *, source: str, provider_status: str | None = None,
+           note: str | None = None, at=None) -> DeliveryEvent | None:
+    """Apply a status if it moves the delivery forward; a late or repeated one changes nothing.
+
+    Only the status and its event row: ``services.move`` brings the documents along and tells
+    the subscribers."""
     if not can_move(delivery.status, new_status):
         return None
     moment = at or utcnow()
@@ -40,6 +53,4 @@ def move(delivery: Delivery, new_status: str, *, source: str, provider_status: s
     if new_status in TERMINAL:
         delivery.closed_at = moment
     db.session.add(event)
-    for hook in ON_DELIVERY_CHANGE:
-        hook(delivery, event)
     return event

@@ -8,34 +8,33 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from flask_babel import lazy_gettext as _l
 
+from saas import events
+from saas.couriers import lifecycle
 from saas.couriers.codes import new_pickup_code, new_receipt_pin, normalise_pickup_code
-from saas.couriers.lifecycle import ON_DELIVERY_CHANGE, move
+from saas.couriers.lifecycle import DeliveryMoved
 from saas.couriers.models import TERMINAL, CourierCallback, Delivery
 from saas.couriers.providers import PROVIDERS, provider_for
 from saas.couriers.providers.base import AlreadyBooked, Place, ProviderError, Quote, StatusReport
-from saas.documents.lifecycle import ON_TRANSITION, Actor, TransitionRefused, transition
+from saas.documents.lifecycle import Actor, DocumentMoved, DocumentMoving, TransitionRefused, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
+from saas.security import redact_niks
 from saas.tenancy.scope import all_tenants, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
-#: Called as ``hook(delivery, news)`` when something happens that the citizen should hear:
-#: courier_booked, driver_assigned, picked_up, delivered, delivery_failed, delivery_returned.
-ON_DELIVERY_NEWS: list = []
+CANCELLABLE = ("quoted", "booked", "driver_assigned")
+#: The booking job, named rather than imported: jobs import services, never the other way.
+BOOKING_JOB = "saas.couriers.jobs.book_delivery"
 NEWS_OF_STATUS = {"booked": "courier_booked", "driver_assigned": "driver_assigned",
                   "picked_up": "picked_up", "delivered": "delivered", "returned": "delivery_returned"}
 
 
-class DeliveryRefused(Exception):
+class DeliveryRefused(events.Refusal):
     """The delivery cannot be requested or recorded; ``message`` says why, for people."""
-
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
 
 
 @dataclass
@@ -213,9 +212,7 @@ def order_by_citizen(tenant, documents: list[Document], recipient_name: str, rec
 
 
 def schedule_booking(delivery: Delivery) -> None:
-    from saas.couriers.jobs import book_delivery
-
-    enqueue_after_commit(book_delivery, delivery.tenant_id, delivery.id, queue="couriers",
+    enqueue_after_commit(BOOKING_JOB, delivery.tenant_id, delivery.id, queue="couriers",
                          retry=default_retry(), job_timeout=60)
 
 
@@ -293,7 +290,23 @@ def apply_report(delivery: Delivery, report: StatusReport, *, source: str):
 
 
 # -- the documents follow their delivery ------------------------------------------------------------
-def _documents_follow(delivery: Delivery, event) -> None:
+def move(delivery: Delivery, new_status: str, *, source: str, provider_status: str | None = None,
+         note: str | None = None, at=None):
+    """Move the delivery forward, bring its documents along, then tell the subscribers once.
+
+    A late or repeated status changes nothing and returns None.
+    """
+    event = lifecycle.record(delivery, new_status, source=source, provider_status=provider_status,
+                             note=note, at=at)
+    if event is None:
+        return None
+    news = _documents_follow(delivery, event)
+    events.publish(DeliveryMoved(delivery, event, news))
+    return event
+
+
+def _documents_follow(delivery: Delivery, event) -> str | None:
+    """The documents on the trip take the trip's new state; returns what the citizen should hear."""
     courier = Actor.courier(PROVIDERS[delivery.provider].label if delivery.provider != "manual"
                             else (delivery.tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
     status = event.status
@@ -310,7 +323,7 @@ def _documents_follow(delivery: Delivery, event) -> None:
     if status in ("cancelled", "failed"):
         waiting = [d for d in delivery.documents if d.status == "delivery_requested"]
         if status == "failed" and waiting and _rebook(delivery, waiting):
-            return
+            return None
         for document in waiting:
             transition(document, "ready", Actor.system(),
                        str(_l("The courier trip did not happen (%(why)s); the document waits at the office.",
@@ -321,30 +334,39 @@ def _documents_follow(delivery: Delivery, event) -> None:
         elif status == "failed":
             delivery.office_alert = str(_l("No courier could take the trip: %(why)s",
                                            why=delivery.failure_reason or "-"))
-    news = "delivery_failed" if status == "failed" else NEWS_OF_STATUS.get(status)
-    if news:
-        for hook in ON_DELIVERY_NEWS:
-            hook(delivery, news)
+    return "delivery_failed" if status == "failed" else NEWS_OF_STATUS.get(status)
 
 
-ON_DELIVERY_CHANGE.append(_documents_follow)
-
-
-def _delivery_follows_document(document: Document, event) -> None:
-    """Staff (or the API) took a document off its courier trip: the trip is cancelled too."""
-    if event.from_status != "delivery_requested" or event.to_status not in ("ready", "cancelled"):
-        return
+# -- the trip follows its documents -----------------------------------------------------------------
+def _taken_off_trip(document: Document, from_status: str, to_status: str) -> Delivery | None:
+    """The open trip a document leaves when staff (or the API) move it back or cancel it."""
+    if from_status != "delivery_requested" or to_status not in ("ready", "cancelled"):
+        return None
     delivery = document.delivery
     if delivery is None or not delivery.is_open:
-        return  # the trip had already ended; this move is its consequence
+        return None  # the trip had already ended; this move is its consequence
+    return delivery
+
+
+def courier_lets_go(moving: DocumentMoving) -> None:
+    """Check: a document leaves its trip only once the courier has let the trip go."""
+    delivery = _taken_off_trip(moving.document, moving.from_status, moving.to_status)
+    if delivery is None:
+        return
     try:
-        cancel(delivery, Actor(event.actor_kind, event.actor_user_id, event.actor_label),
-               event.note or str(_l("The document was taken off the courier trip.")))
+        release(delivery)
     except DeliveryRefused as exc:
-        raise TransitionRefused(document, event.to_status, exc.message) from None
+        raise TransitionRefused(moving.document, moving.to_status, exc.message) from None
 
 
-ON_TRANSITION.append(_delivery_follows_document)
+def trip_follows_document(moved: DocumentMoved) -> None:
+    """Subscriber: the trip the document left is cancelled too (the courier already let go)."""
+    event = moved.event
+    delivery = _taken_off_trip(moved.document, event.from_status, event.to_status)
+    if delivery is None:
+        return
+    _close_cancelled(delivery, Actor(event.actor_kind, event.actor_user_id, event.actor_label),
+                     event.note or str(_l("The document was taken off the courier trip.")))
 
 
 def _rebook(delivery: Delivery, documents: list[Document]) -> bool:
@@ -497,16 +519,25 @@ def record_manual(delivery: Delivery, outcome: str, *, tracking_no: str | None, 
         raise DeliveryRefused(_l("The delivery is already '%(status)s'.", status=delivery.status_label))
 
 
-def cancel(delivery: Delivery, actor: Actor, reason: str) -> None:
-    """Cancel before pickup: the courier is told (if it has an API), the documents wait at the office."""
-    if delivery.status not in ("quoted", "booked", "driver_assigned"):
+def release(delivery: Delivery) -> None:
+    """Tell the courier (if it has an API) that the trip is off; refuses once the driver has it."""
+    if delivery.status not in CANCELLABLE:
         raise DeliveryRefused(_l("The driver already has the envelope; it can no longer be cancelled."))
     if delivery.provider_ref and PROVIDERS[delivery.provider].has_api and delivery.mode == "office_booking":
         try:
             provider_for(delivery.tenant, delivery.provider).cancel(delivery.provider_ref)
         except ProviderError as exc:
             raise DeliveryRefused(_l("The courier refused the cancellation: %(why)s", why=str(exc))) from None
-    delivery.failure_reason = reason[:300]
+
+
+def cancel(delivery: Delivery, actor: Actor, reason: str) -> None:
+    """Cancel before pickup: the courier is told (if it has an API), the documents wait at the office."""
+    release(delivery)
+    _close_cancelled(delivery, actor, reason)
+
+
+def _close_cancelled(delivery: Delivery, actor: Actor, reason: str) -> None:
+    delivery.failure_reason = redact_niks(reason)[:300]
     move(delivery, "cancelled", source="office" if actor.kind == "staff" else "portal", note=reason)
 
 

@@ -13,20 +13,18 @@ from saas.couriers.codes import normalise_pickup_code, qr_svg_data_uri
 from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
 from saas.couriers.models import Delivery
 from saas.couriers.providers import PROVIDERS
-from saas.documents.forms import EmptyForm
+from saas.office.forms import EmptyForm
 from saas.documents.lifecycle import Actor
-from saas.documents.views import OFFICE_NAV
 from saas.extensions import csrf, db, limiter
 from saas.models import commit_retrying
-from saas.tenancy.views import city_blueprint
+from saas.office.shell import office_blueprint
+from saas.tenancy.web import city_blueprint
 
 webhooks = Blueprint("courier_webhooks", __name__, url_prefix="/webhooks/couriers")
 csrf.exempt(webhooks)
-office = city_blueprint("office_couriers", __name__, "/office")
+office = office_blueprint("office_couriers", __name__)
 driver = city_blueprint("driver", __name__, "/driver")
 
-OFFICE_NAV.append(("office_couriers.handover", _l("Handover desk"), "operator"))
-OFFICE_NAV.append(("office_couriers.deliveries", _l("Deliveries"), "operator"))
 
 
 @webhooks.post("/<provider>")

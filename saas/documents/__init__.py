@@ -1,0 +1,24 @@
+"""Documents: the finished documents, their lifecycle and event log, the SIAK import and the desks.
+
+Offers to the packages above it:
+- ``models``: ``Document``, ``DocumentEvent``, the type and status labels;
+- ``lifecycle``: ``transition`` (the one way a document changes status), ``Actor``,
+  ``TransitionRefused``, and the events ``DocumentMoving`` (asked first) and ``DocumentMoved`` (told after);
+- ``services``: the queue, ``get_document``, registering documents, the daily report;
+- ``identity``: NIK, KK and phone checks and keyed hashes;
+- ``links``: the signed link sent to the citizen;
+- ``desks``: the collection rule, and ``accept_desk_code`` for other kinds of desk codes;
+- ``settings``: the ``[documents]`` section of tenant.toml.
+"""
+from __future__ import annotations
+
+OFFERS = ("models", "lifecycle", "services", "identity", "links", "desks", "settings")
+
+
+def wire(app) -> None:
+    from saas.documents import settings
+    from saas.documents.views import office
+    from saas.tenancy.settings import register_section
+
+    register_section(settings.SECTION)
+    app.register_blueprint(office)

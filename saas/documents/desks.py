@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
+from saas import events
 from saas.documents.identity import IdentityError, clean_kk, clean_nik, identity_hash, kk_hash
 from saas.documents.lifecycle import Actor, TransitionRefused, transition
 from saas.documents.models import Document
@@ -24,10 +27,28 @@ RULE_LABELS = {
 }
 
 
-class CollectionRefused(Exception):
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
+class CollectionRefused(events.Refusal):
+    """The person at the desk may not take this document; ``message`` says why."""
+
+
+# -- codes the pickup desk accepts ---------------------------------------------------------------
+_DESK_CODES = "antar_desk_code_readers"
+
+
+def accept_desk_code(app: Flask, reader: Callable) -> None:
+    """Let the pickup desk take another kind of code: ``reader(code) -> Document | None`` (the
+    portal's slot booking codes, for one)."""
+    readers = app.extensions.setdefault(_DESK_CODES, [])
+    if reader not in readers:
+        readers.append(reader)
+
+
+def document_of_desk_code(code: str) -> Document | None:
+    for reader in current_app.extensions.get(_DESK_CODES, []):
+        document = reader(code)
+        if document is not None:
+            return document
+    return None
 
 
 @dataclass

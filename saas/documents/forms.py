@@ -10,10 +10,6 @@ class UploadForm(FlaskForm):
     file = FileField(_l("SIAK export (.csv or .xlsx)"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class EmptyForm(FlaskForm):
-    """A form with nothing but its CSRF token: for buttons that change something."""
-
-
 class TransitionForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
@@ -41,20 +37,6 @@ class ReturnForm(FlaskForm):
     registration_no = StringField(_l("Registration number"), validators=[DataRequired(), Length(max=40)])
     note = StringField(_l("Why it came back"), validators=[DataRequired(_l("Say why it came back.")),
                                                            Length(max=500)])
-
-
-class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[SelectChoice("operator", _l("Operator")),
-                                            SelectChoice("supervisor", _l("Supervisor")),
-                                            SelectChoice("admin", _l("Administrator"))])
-    password = StringField(_l("First password (at least 10 characters)"),
-                           validators=[DataRequired(), Length(min=10, max=200)])
-
-
-class TokenForm(FlaskForm):
-    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
 
 
 class CancelForm(FlaskForm):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from saas import events
 from saas.documents.models import STATUS_LABELS, Document, DocumentEvent
 from saas.extensions import db
 from saas.models import utcnow
@@ -29,10 +30,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "cancelled": (),
 }
 
-#: Called as ``hook(document, event)`` for every change, inside the same transaction; the
-#: notification outbox and the stats rollups subscribe here, so nothing else decides when
-#: "document ready" (or any other event) is sent or counted.
-ON_TRANSITION: list = []
 
 
 @dataclass(frozen=True)
@@ -60,14 +57,32 @@ class Actor:
         return cls("system", None, label)
 
 
-class TransitionRefused(Exception):
-    """A move that is not in the graph; ``message`` says why, in the user's language."""
+class TransitionRefused(events.Refusal):
+    """A move that is not in the graph, or that a subscriber refused; ``message`` says why."""
 
     def __init__(self, document: Document, to_status: str, message):
         self.document = document
         self.to_status = to_status
-        self.message = message
-        super().__init__(str(message))
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class DocumentMoving:
+    """Asked before a document changes status: a check may still refuse (``TransitionRefused``)."""
+
+    document: Document
+    from_status: str
+    to_status: str
+    actor: Actor
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DocumentMoved:
+    """Told after the change and its event row: the subscribers follow in the same transaction."""
+
+    document: Document
+    event: DocumentEvent
 
 
 def allowed_moves(document: Document) -> tuple[str, ...]:
@@ -78,8 +93,9 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
                at=None) -> DocumentEvent:
     """Move ``document`` to ``to_status`` and record it; refuses anything off the graph.
 
-    The caller commits: the status, the event and whatever the hooks add (the notification
-    outbox row, for one) land together or not at all.
+    Checks run first (a courier that will not let go refuses here, with nothing changed); then
+    the status and its event; then the subscribers. The caller commits: the status, the event
+    and whatever the subscribers add (the notification outbox row, for one) land together.
     """
     if to_status not in STATUS_LABELS:
         raise TransitionRefused(document, to_status, _l("'%(status)s' is not a document status.",
@@ -96,6 +112,7 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
             message = _l("A document that is '%(current)s' cannot become '%(wanted)s'.",
                          current=STATUS_LABELS[document.status], wanted=STATUS_LABELS[to_status])
         raise TransitionRefused(document, to_status, message)
+    events.ask(DocumentMoving(document, document.status, to_status, actor, note))
     moment = at or utcnow()
     event = DocumentEvent(
         tenant_id=document.tenant_id, document=document, from_status=document.status,
@@ -108,8 +125,7 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
     if to_status in ("delivered", "collected", "cancelled"):
         document.closed_at = moment
     db.session.add(event)
-    for hook in ON_TRANSITION:
-        hook(document, event)
+    events.publish(DocumentMoved(document, event))
     return event
 
 

@@ -15,13 +15,13 @@ from saas.documents.desks import (
     CollectionRefused,
     Collector,
     collect,
+    document_of_desk_code,
     offer_again,
     record_return,
 )
 from saas.documents.forms import (
     CancelForm,
     CollectorForm,
-    EmptyForm,
     PickupLookupForm,
     ReturnForm,
     TransitionForm,
@@ -39,16 +39,13 @@ from saas.documents.services import (
 )
 from saas.extensions import db
 from saas.security import mask_nik
-from saas.tenancy.views import city_blueprint
+from saas.office.forms import EmptyForm
+from saas.office.shell import document_panels, office_blueprint
 
-office = city_blueprint("office", __name__, "/office")
+office = office_blueprint("office", __name__)
 
 #: Buttons offered on a document page, for the moves a desk makes from there.
 STAFF_MOVES = ("ready", "cancelled")
-#: Extra links in the office navigation, added by other capabilities: (endpoint, label, role).
-OFFICE_NAV: list[tuple[str, object, str]] = []
-#: Extra sections of the document page, added by other capabilities: ``fn(document) -> html``.
-DOCUMENT_SECTIONS: list = []
 
 
 def _date_arg(name: str) -> date | None:
@@ -63,11 +60,6 @@ def _int_arg(name: str) -> int | None:
         return int(request.args.get(name, ""))
     except ValueError:
         return None
-
-
-@office.app_context_processor
-def _office_nav():
-    return {"office_nav": OFFICE_NAV}
 
 
 @office.get("/")
@@ -155,7 +147,7 @@ def document(registration_no: str):
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
     moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
-    sections = [section(document) for section in DOCUMENT_SECTIONS]
+    sections = document_panels(document)
     return render_template("office/document.html", tenant=g.tenant, document=document, moves=moves,
                            form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS,
                            sections=sections)
@@ -268,15 +260,8 @@ def import_discard(batch_id: int):
 
 
 # -- pickup desk ---------------------------------------------------------------------------------
-#: Other capabilities can resolve a desk code to a document (a slot booking's code, for one).
-PICKUP_CODE_RESOLVERS: list = []
-
-
 def _resolve_pickup_code(code: str) -> Document | None:
-    document = get_document(code.strip().upper())
-    for resolver in PICKUP_CODE_RESOLVERS:
-        document = document or resolver(code.strip())
-    return document
+    return get_document(code.strip().upper()) or document_of_desk_code(code.strip())
 
 
 @office.route("/pickup", methods=["GET", "POST"])

@@ -29,13 +29,12 @@ def _active_tenants() -> list[Tenant]:
 @periodic(queue="notifications", interval=60, interval_setting="SWEEP_INTERVAL")
 def sweep_outbox() -> int:
     """Enqueue again what a Redis outage, a lost job or a killed worker left unsent."""
-    app = current_app._get_current_object()
     replayed = 0
     for tenant in _active_tenants():
         with tenant_bound(tenant):
             ids = services.sweep(tenant)
         if ids:
-            services.enqueue_sends(app, ids)
+            services.enqueue_sends(ids)
             replayed += len(ids)
     if replayed:
         log.info("sweeper re-enqueued %d notification(s)", replayed)
@@ -44,7 +43,7 @@ def sweep_outbox() -> int:
 
 @periodic(queue="notifications", interval=3600)
 def send_reminders() -> int:
-    """'Still not collected' after the city's chosen days, and tomorrow's pickup slots."""
+    """'Still not collected' after the city's chosen days (the portal reminds of booked slots)."""
     from saas.documents.models import Document
 
     made = 0
@@ -64,14 +63,8 @@ def send_reminders() -> int:
                     if services.notify(tenant, "uncollected_reminder", occurrence, document=document,
                                        extra={"days": str(days)}):
                         made += 1
-            for hook in PICKUP_REMINDERS:
-                made += hook(tenant, now)
             db.session.commit()
     return made
-
-
-#: Capabilities with appointments add ``hook(tenant, now) -> count`` here (the slot bookings do).
-PICKUP_REMINDERS: list = []
 
 
 @periodic(queue="notifications", interval=900)

@@ -8,34 +8,40 @@ sent just before a worker died is recognised rather than sent again.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
+from saas import events
 from saas.documents.links import document_link
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.i18n import weekday_name
+from saas.jobs import after_commit, runtime
 from saas.models import utcnow
 from saas.notifications.channels import channel_for
 from saas.notifications.channels.base import SendError
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, render
 from saas.routing import look_up, remember
-from saas.security import mask_nik
 from saas.tenancy.scope import all_tenants, tenant_bound
 
 log = logging.getLogger(__name__)
-_TO_ENQUEUE = "antar_notifications_to_enqueue"
-#: Called as ``hook(notification)`` when a message is written or reaches the phone (the rollups).
-ON_NOTIFICATION_CHANGE: list = []
+#: The send job, named rather than imported: jobs import services, never the other way.
+SEND_JOB = "saas.notifications.jobs.send_notification"
 SENDABLE = ("pending", "queued", "failed")
 STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4}
+
+
+@dataclass(frozen=True)
+class NotificationChanged:
+    """Told when a message is written or reaches the phone (the rollups count both)."""
+
+    notification: Notification
 
 
 def retry_delays() -> list[float]:
@@ -149,9 +155,8 @@ def notify(tenant, event: str, occurrence: str, *, document: Document | None = N
         )
         db.session.add(notification)
         db.session.flush()
-        db.session.info.setdefault(_TO_ENQUEUE, []).append((notification.id, current_app._get_current_object()))
-        for hook in ON_NOTIFICATION_CHANGE:
-            hook(notification)
+        after_commit(enqueue_sends, notification.id)
+        events.publish(NotificationChanged(notification))
         return notification
     return None
 
@@ -162,48 +167,17 @@ def _email_html(tenant, body: str, subject: str) -> str:
     return render_template("notifications/email.html", tenant=tenant, body=body, subject=subject)
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_committed(session):
-    """After the commit: one pipeline of jobs, then one update marking them queued."""
-    if session.in_nested_transaction():
-        return  # a savepoint was released; the real commit is still to come
-    pending = session.info.pop(_TO_ENQUEUE, None)
-    if not pending:
-        return
-    app = pending[0][1]
-    ids = [notification_id for notification_id, _ in pending]
-    try:
-        enqueue_sends(app, ids)
-    except Exception:  # Redis unreachable: the rows stay pending and the sweeper sends them later
-        log.warning("could not enqueue %d notification(s); the sweeper will", len(ids), exc_info=True)
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session, previous_transaction):
-    if previous_transaction.parent is None:
-        session.info.pop(_TO_ENQUEUE, None)
-
-
-def enqueue_sends(app, ids: list[int], *, delay: float | None = None) -> None:
-    from rq import Queue
-
-    from saas.jobs import runtime
-    from saas.notifications.jobs import send_notification
-
-    job_runtime = runtime(app)
-    queue = job_runtime.queue("notifications")
+def enqueue_sends(ids: list[int], *, delay: float | None = None) -> None:
+    """One pipeline of send jobs, then one UPDATE marking the rows queued (after their commit)."""
+    job_runtime = runtime()
+    options = {"queue": "notifications", "job_timeout": 60, "result_ttl": 600, "failure_ttl": 7 * 86400}
     if delay:
         for notification_id in ids:
-            queue.enqueue_in(timedelta(seconds=delay), send_notification, notification_id,
-                             job_timeout=60, result_ttl=600, failure_ttl=7 * 86400)
+            job_runtime.enqueue_in(delay, SEND_JOB, notification_id, **options)
         return
-    queue.enqueue_many([Queue.prepare_data(send_notification, (notification_id,), timeout=60, result_ttl=600,
-                                           failure_ttl=7 * 86400) for notification_id in ids])
-    if job_runtime.embedded:
-        job_runtime.ensure_embedded_worker()
-        if job_runtime._embedded_worker is not None:
-            job_runtime._embedded_worker.wake()
-    with app.app_context(), db.engine.begin() as conn:
+    job_runtime.enqueue_many(SEND_JOB, [(notification_id,) for notification_id in ids], queue="notifications",
+                             timeout=60, result_ttl=600, failure_ttl=7 * 86400)
+    with db.engine.begin() as conn:
         conn.execute(sa.update(Notification.__table__).where(
             Notification.__table__.c.id.in_(ids), Notification.__table__.c.status == "pending")
             .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
@@ -273,7 +247,7 @@ def _failed(notification: Notification, error: SendError) -> str:
     if not retrying.rowcount:
         return "sent after all"
     try:
-        enqueue_sends(current_app._get_current_object(), [notification.id], delay=delay)
+        enqueue_sends([notification.id], delay=delay)
     except Exception:
         log.warning("could not schedule the retry of notification %s; the sweeper will", notification.id)
     return f"failed; retry in {delay:.0f} s"
@@ -339,9 +313,8 @@ def apply_receipt(notification: Notification, status: str, *, provider_message_i
             sent_at=sa.func.coalesce(table.c.sent_at, now), delivered_at=sa.func.coalesce(table.c.delivered_at, now),
             read_at=sa.func.coalesce(table.c.read_at, now) if status == "read" else table.c.read_at))
         if newly:
-            db.session.expire(notification)  # the hooks read the row as it now is
-            for hook in ON_NOTIFICATION_CHANGE:
-                hook(notification)
+            db.session.expire(notification)  # the subscribers read the row as it now is
+            events.publish(NotificationChanged(notification))
     elif status == "failed":
         died = db.session.execute(sa.update(table).where(row, table.c.status.not_in(("delivered", "dead"))).values(
             status="dead", dead_at=now, last_error=(error or "the gateway reported the message failed")[:500]))
@@ -420,5 +393,3 @@ def digest_summary(tenant, day) -> str:
     ]
     return "\n".join(lines)
 
-
-__all__ = ["notify", "send", "claim", "apply_receipt", "sweep", "mask_nik"]

@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas.accounts.access import staff_required
-from saas.documents.forms import EmptyForm
-from saas.documents.views import DOCUMENT_SECTIONS, OFFICE_NAV
 from saas.extensions import csrf, db, limiter
 from saas.notifications import services
 from saas.notifications.channels.sms import report_token
@@ -19,21 +17,19 @@ from saas.notifications.channels.whatsapp import app_secret
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, LANGUAGES
 from saas.tenancy.scope import tenant_bound
-from saas.tenancy.views import city_blueprint
+from saas.office.forms import EmptyForm
+from saas.office.shell import office_blueprint
 
 webhooks = Blueprint("message_webhooks", __name__, url_prefix="/webhooks/messages")
 csrf.exempt(webhooks)
-office = city_blueprint("office_messages", __name__, "/office/messages")
-
-OFFICE_NAV.append(("office_messages.dead", _l("Messages"), "supervisor"))
+office = office_blueprint("office_messages", __name__, "/messages")
 
 
-def _messages_section(document):
+
+def messages_panel(document):
+    """The office document page's panel of the messages sent to the citizen."""
     return render_template("notifications/_document_messages.html",
                            messages=services.document_messages(document))
-
-
-DOCUMENT_SECTIONS.append(_messages_section)
 
 
 def _apply(channel: str, message_id: str | None, opaque: str | None, status: str, *, error=None, at=None) -> bool:

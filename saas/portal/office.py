@@ -9,18 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from saas.accounts.access import staff_required
-from saas.documents.forms import EmptyForm
-from saas.documents.views import OFFICE_NAV
 from saas.extensions import db
 from saas.models import utcnow
 from saas.portal import services
 from saas.portal.models import ProblemReport
 from saas.security import redact_niks
-from saas.tenancy.views import city_blueprint
+from saas.office.forms import EmptyForm
+from saas.office.shell import office_blueprint
 
-office = city_blueprint("office_portal", __name__, "/office")
-OFFICE_NAV.append(("office_portal.bookings", _l("Slot bookings"), "operator"))
-OFFICE_NAV.append(("office_portal.problems", _l("Problem reports"), "operator"))
+office = office_blueprint("office_portal", __name__)
 
 
 @office.get("/bookings")

@@ -8,8 +8,10 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from saas import events
 from saas.couriers.codes import ALPHABET
 from saas.couriers.models import Delivery
+from saas.couriers.services import move
 from saas.documents.identity import IdentityError, clean_nik, identity_hash
 from saas.documents.lifecycle import Actor, transition
 from saas.documents.models import Document
@@ -19,16 +21,19 @@ from saas.notifications.services import format_slot, notify
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
 from saas.security import redact_niks
 
-#: Called as ``hook(rating)`` when a citizen rates the service (the rollups listen).
-ON_RATING: list = []
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CAN_CHOOSE = ("ready", "returned")
 
 
-class PortalRefused(Exception):
-    def __init__(self, message):
-        self.message = message
-        super().__init__(str(message))
+class PortalRefused(events.Refusal):
+    """What the citizen asked cannot be done; ``message`` says why, in their language."""
+
+
+@dataclass(frozen=True)
+class Rated:
+    """Told when a citizen rates the service (the rollups listen)."""
+
+    rating: Rating
 
 
 # -- finding a document ----------------------------------------------------------------------------
@@ -212,8 +217,6 @@ def confirm_receipt(document: Document) -> None:
     """The citizen says the envelope reached them (a citizen-ordered Go-Send has no other witness)."""
     delivery = document.delivery
     if document.status == "with_courier" and delivery is not None and delivery.mode == "citizen_link":
-        from saas.couriers.lifecycle import move
-
         move(delivery, "delivered", source="portal", note="confirmed by the citizen")
     elif document.status not in ("delivered", "collected"):
         raise PortalRefused(_l("The document has not been handed over yet."))
@@ -234,8 +237,7 @@ def rate(document: Document, score: int, comment: str | None) -> Rating:
     else:
         rating.score, rating.at = int(score), utcnow()
         rating.comment = redact_niks((comment or "").strip())[:500] or None
-    for hook in ON_RATING:
-        hook(rating)
+    events.publish(Rated(rating))
     return rating
 
 

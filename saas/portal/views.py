@@ -31,7 +31,7 @@ from saas.portal.forms import (
     SlotForm,
 )
 from saas.tenancy.services import list_tenants
-from saas.tenancy.views import city_blueprint
+from saas.tenancy.web import city_blueprint
 
 platform = Blueprint("platform", __name__)
 bp = city_blueprint("portal", __name__)

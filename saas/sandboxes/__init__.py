@@ -23,6 +23,23 @@ def register_sandboxes(app: Flask) -> None:
         app.register_blueprint(blueprint, url_prefix="/sandbox")
 
 
+def plug_in(app: Flask) -> None:
+    """What ``create_app`` plugs in when this package is installed: the ``demo`` command always,
+    and, when SANDBOXES_ENABLED, the sandboxes under /sandbox and the local SMTP server."""
+    from saas.extensions import csrf
+    from saas.notifications.channels.email import LOCAL_SMTP
+    from saas.sandboxes.demo import demo_command
+    from saas.sandboxes.messages import start_smtp
+
+    app.cli.add_command(demo_command)
+    if not app.config.get("SANDBOXES_ENABLED"):
+        return
+    register_sandboxes(app)
+    for blueprint in sandbox_blueprints():
+        csrf.exempt(blueprint)
+    app.extensions[LOCAL_SMTP] = start_smtp
+
+
 def create_standalone_app() -> Flask:
     """The sandboxes alone, as a separate process (``python -m saas.sandboxes``)."""
     app = Flask("antar-sandboxes")

@@ -1,0 +1,23 @@
+"""Tenancy: the cities, which one a request or job is about, and the wall between them.
+
+Offers to every package above it:
+- ``models``: ``Tenant``;
+- ``scope``: ``current_tenant`` (the one way to name the bound city), ``tenant_bound``,
+  ``all_tenants`` (the explicit, audited way across cities), ``TenantScoped``;
+- ``services``: reading ``tenants/<slug>/`` (``sync_tenants``), ``get_tenant``, suspend/resume;
+- ``settings``: ``register_section`` for each capability's part of tenant.toml, and the field types;
+- ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city).
+"""
+from __future__ import annotations
+
+OFFERS = ("models", "scope", "services", "settings", "web")
+
+
+def wire(app) -> None:
+    from saas.tenancy.cli import tenants_cli
+    from saas.tenancy.views import bp
+    from saas.tenancy.web import TenantPaused, paused_response
+
+    app.register_blueprint(bp)
+    app.register_error_handler(TenantPaused, paused_response)
+    app.cli.add_command(tenants_cli)

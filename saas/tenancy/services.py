@@ -15,28 +15,11 @@ from marshmallow import ValidationError
 from saas.extensions import db
 from saas.models import utcnow
 from saas.tenancy.models import Tenant
-from saas.tenancy.settings import TenantFileSchema, flatten_errors
+from saas.tenancy.settings import SECTIONS, flatten_errors, section_columns, tenant_file_schema
 
 LOGO_MAX_BYTES = 64 * 1024
 SVG_NS = "{http://www.w3.org/2000/svg}"
 _FORBIDDEN_SVG = ("script", "foreignObject", "iframe", "embed", "object")
-
-# Which Tenant column each section of tenant.toml lands in.
-SECTION_COLUMNS = {
-    "name": "name",
-    "city_name": "city_name",
-    "region_code": "region_code",
-    "timezone": "timezone",
-    "go_live": "go_live_date",
-    "branding": "branding",
-    "office": "office",
-    "kecamatan": "areas",
-    "documents": "document_settings",
-    "pickup": "pickup_settings",
-    "couriers": "courier_settings",
-    "notifications": "notification_settings",
-}
-
 
 @dataclass
 class TenantFolder:
@@ -64,11 +47,6 @@ class TenantFileError(Exception):
     def __init__(self, problems: list[tuple[str, str, str]]):
         self.problems = problems
         super().__init__("\n".join(f"{f}: {fld}: {why}" for f, fld, why in problems))
-
-
-# Other capabilities (notification templates, for one) add checks of a city's folder here;
-# each takes (folder Path, spec dict) and returns (extras dict, problems list).
-FOLDER_CHECKS: list = []
 
 
 def _check_logo(path: Path) -> tuple[str | None, list[tuple[str, str]]]:
@@ -105,7 +83,7 @@ def read_tenant_folder(folder: Path) -> tuple[TenantFolder | None, list[tuple[st
     except tomllib.TOMLDecodeError as exc:
         return None, [(shown, "(file)", f"not valid TOML: {exc}")]
     try:
-        spec = TenantFileSchema().load(raw)
+        spec = tenant_file_schema()().load(raw)
     except ValidationError as exc:
         return None, [(shown, name, why) for name, why in flatten_errors(exc.messages)]
     problems: list[tuple[str, str, str]] = []
@@ -114,7 +92,7 @@ def read_tenant_folder(folder: Path) -> tuple[TenantFolder | None, list[tuple[st
     logo, logo_problems = _check_logo(folder / "logo.svg")
     problems += [(str(folder / name), "(file)", why) for name, why in logo_problems]
     extras: dict = {}
-    for check in FOLDER_CHECKS:
+    for check in [section.folder_check for section in SECTIONS.values() if section.folder_check]:
         found, check_problems = check(folder, spec)
         extras.update(found)
         problems += check_problems
@@ -145,7 +123,7 @@ def read_tenants_dir(directory: Path) -> list[TenantFolder]:
 
 def _apply(tenant: Tenant, folder: TenantFolder) -> list[str]:
     changed = []
-    for section, column in SECTION_COLUMNS.items():
+    for section, column in section_columns().items():
         value = folder.spec.get(section)
         if column == "go_live_date" and value is not None:
             value = date.fromisoformat(value)

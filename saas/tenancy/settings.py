@@ -1,13 +1,17 @@
 """The shape of ``tenants/<slug>/tenant.toml``, checked before anything is written.
 
-Every section a city can set lives here, so a typo or an impossible value is refused by
-``tenants sync`` with the file and field named, never discovered by a citizen.
+The city's own sections (name, region, time zone, branding, office, kecamatan) live here; each
+capability registers its own section (``documents``, ``pickup``, ``couriers``, ``notifications``)
+with ``register_section`` from its ``wire``, with the Tenant column it lands in and, if it
+reads more files from the city's folder, a folder check. A typo or an impossible value is
+refused by ``tenants sync`` with the file and field named, never discovered by a citizen.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from typing import Callable
 
 from marshmallow import (
     RAISE,
@@ -19,11 +23,6 @@ from marshmallow import (
     validates_schema,
 )
 
-DOCUMENT_TYPES = ("ktp_el", "kia", "kk", "skpwni", "akta_kelahiran", "akta_kematian")
-COLLECTION_RULES = ("owner_only", "family_kk", "owner_or_proxy")
-COURIER_MODES = ("office_booking", "citizen_link")
-CHANNELS = ("whatsapp", "sms", "email")
-PAYERS = ("citizen", "office")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Indonesia keeps three offsets under four IANA names (Pontianak is WIB as well).
 INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
@@ -103,11 +102,11 @@ class TomlDate(fields.Field):
         raise self.make_error("date")
 
 
-def _latitude(**kw):
+def latitude_field(**kw):
     return fields.Float(validate=validate.Range(-11.5, 6.5, error="Latitude outside Indonesia."), **kw)
 
 
-def _longitude(**kw):
+def longitude_field(**kw):
     return fields.Float(validate=validate.Range(94.5, 141.5, error="Longitude outside Indonesia."), **kw)
 
 
@@ -149,8 +148,8 @@ class OfficeSchema(Strict):
         r"^\+62\d{7,13}$", error="Write the WhatsApp number as +62…"))
     email = fields.Email(required=True)
     website = fields.Url(load_default=None)
-    latitude = _latitude(required=True)
-    longitude = _longitude(required=True)
+    latitude = latitude_field(required=True)
+    longitude = longitude_field(required=True)
     opening_hours = fields.List(fields.Nested(OpeningHoursSchema), required=True,
                                 validate=validate.Length(min=1))
 
@@ -161,118 +160,51 @@ class KecamatanSchema(Strict):
     name = fields.String(required=True, validate=validate.Length(min=2))
     kelurahan = fields.List(fields.String(validate=validate.Length(min=2)), load_default=list)
     # Roughly the middle of the kecamatan: a courier price when the citizen shares no location.
-    latitude = _latitude(load_default=None)
-    longitude = _longitude(load_default=None)
+    latitude = latitude_field(load_default=None)
+    longitude = longitude_field(load_default=None)
 
 
-class DocumentSettingsSchema(Strict):
-    types = fields.List(fields.String(validate=validate.OneOf(DOCUMENT_TYPES)), required=True,
-                        validate=validate.Length(min=1))
-    collection_rule = fields.String(required=True, validate=validate.OneOf(COLLECTION_RULES))
-    link_valid_days = fields.Integer(load_default=14, validate=validate.Range(1, 90))
-    address_retention_days = fields.Integer(load_default=90, validate=validate.Range(7, 365))
+@dataclass(frozen=True)
+class Section:
+    """One capability's part of tenant.toml."""
+
+    name: str  # the TOML table, e.g. "couriers"
+    schema: Callable[[], type[Schema]]  # called when the file schema is built (may read registries)
+    column: str  # the Tenant column it is stored in
+    required: bool = True
+    #: ``check(folder Path, spec dict) -> (extras dict of Tenant columns, problems [(file, field, why)])``
+    folder_check: Callable | None = None
 
 
-class PickupSettingsSchema(Strict):
-    slot_minutes = fields.Integer(load_default=30, validate=validate.OneOf((10, 15, 20, 30, 45, 60)))
-    capacity_per_slot = fields.Integer(load_default=10, validate=validate.Range(1, 200))
-    booking_days_ahead = fields.Integer(load_default=7, validate=validate.Range(1, 30))
+SECTIONS: dict[str, Section] = {}
+#: The city's own sections and the Tenant column each lands in.
+CORE_COLUMNS = {"name": "name", "city_name": "city_name", "region_code": "region_code", "timezone": "timezone",
+                "go_live": "go_live_date", "branding": "branding", "office": "office", "kecamatan": "areas"}
+_built: dict[str, type[Schema]] = {}
 
 
-class PickupPointSchema(Strict):
-    name = fields.String(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=10))
-    latitude = _latitude(required=True)
-    longitude = _longitude(required=True)
-    contact_name = fields.String(required=True)
-    contact_phone = fields.String(required=True, validate=validate.Regexp(
-        r"^\+628\d{8,11}$", error="Drivers call or chat a mobile number: write it as +628…"))
+def register_section(section: Section) -> None:
+    SECTIONS[section.name] = section
+    _built.clear()
 
 
-class ServiceHoursSchema(Strict):
-    start = ClockTime(required=True)
-    end = ClockTime(required=True)
-
-    @validates_schema
-    def _order(self, data, **kwargs):
-        if data["start"] >= data["end"]:
-            raise ValidationError("The end must be after the start.", "end")
+def section_columns() -> dict[str, str]:
+    return {**CORE_COLUMNS, **{name: section.column for name, section in SECTIONS.items()}}
 
 
-class CourierSettingsBase(Strict):
-    """What every city says about couriers; each provider adds its own ``[couriers.<name>]``."""
-
-    mode = fields.String(required=True, validate=validate.OneOf(COURIER_MODES))
-    providers = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    payer = fields.String(load_default="citizen", validate=validate.OneOf(PAYERS))
-    max_distance_km = fields.Float(load_default=25.0, validate=validate.Range(1, 40))
-    daily_quota = fields.Integer(load_default=100, validate=validate.Range(1, 5000))
-    rebook_limit = fields.Integer(load_default=2, validate=validate.Range(0, 5))
-    service_hours = fields.Nested(ServiceHoursSchema, required=True)
-    pickup_point = fields.Nested(PickupPointSchema, required=True)
-
-    @validates_schema
-    def _provider_sections(self, data, **kwargs):
-        from saas.couriers.providers import PROVIDERS
-
-        for provider in data.get("providers", []):
-            if provider not in PROVIDERS:
-                raise ValidationError(f"Unknown courier '{provider}'; known: {', '.join(sorted(PROVIDERS))}.",
-                                      "providers")
-            if not data.get(provider):
-                raise ValidationError(f"[couriers.{provider}] is needed when '{provider}' is enabled.",
-                                      provider)
-        if data.get("mode") == "citizen_link" and "gosend" not in data.get("providers", []):
-            raise ValidationError("citizen_link mode is the Gojek app's way: enable 'gosend'.", "mode")
+def tenant_file_schema() -> type[Schema]:
+    """The whole file's schema: the core below, with every registered section."""
+    if "file" not in _built:
+        fields_of_sections = {}
+        for name, section in SECTIONS.items():
+            schema = section.schema()
+            fields_of_sections[name] = (fields.Nested(schema, required=True) if section.required
+                                        else fields.Nested(schema, load_default=lambda s=schema: s().load({})))
+        _built["file"] = type("TenantFileSchema", (TenantFileCore,), fields_of_sections)
+    return _built["file"]
 
 
-@lru_cache(maxsize=1)
-def courier_settings_schema() -> type[Schema]:
-    """The courier section's schema, with one sub-section per provider module found."""
-    from saas.couriers.providers import PROVIDERS
-
-    sections = {name: fields.Nested(cls.settings_schema, load_default=None)
-                for name, cls in PROVIDERS.items() if cls.settings_schema}
-    return type("CourierSettingsSchema", (CourierSettingsBase,), sections)
-
-
-class WhatsAppSettingsSchema(Strict):
-    phone_number_id_env = EnvName(required=True)
-    access_token_env = EnvName(required=True)
-
-
-class SmsSettingsSchema(Strict):
-    userkey_env = EnvName(required=True)
-    passkey_env = EnvName(required=True)
-
-
-class EmailSettingsSchema(Strict):
-    sender = fields.Email(required=True)
-    reply_to = fields.Email(load_default=None)
-
-
-class NotificationSettingsSchema(Strict):
-    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
-                           validate=validate.Length(min=1))
-    language = fields.String(load_default="id", validate=validate.OneOf(("id", "en")))
-    uncollected_reminder_days = fields.List(fields.Integer(validate=validate.Range(1, 90)),
-                                            load_default=lambda: [7, 14])
-    supervisor_digest = fields.Boolean(load_default=True)
-    whatsapp = fields.Nested(WhatsAppSettingsSchema, load_default=None)
-    sms = fields.Nested(SmsSettingsSchema, load_default=None)
-    email = fields.Nested(EmailSettingsSchema, load_default=None)
-
-    @validates_schema
-    def _channel_sections(self, data, **kwargs):
-        if len(set(data.get("channels", []))) != len(data.get("channels", [])):
-            raise ValidationError("A channel is listed twice.", "channels")
-        for channel in data.get("channels", []):
-            if not data.get(channel):
-                raise ValidationError(f"[notifications.{channel}] is needed when '{channel}' is used.",
-                                      channel)
-
-
-class TenantFileSchema(Strict):
+class TenantFileCore(Strict):
     slug = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=5, max=200))
     city_name = fields.String(required=True, validate=validate.Length(min=3, max=120))
@@ -285,10 +217,6 @@ class TenantFileSchema(Strict):
     office = fields.Nested(OfficeSchema, required=True)
     kecamatan = fields.List(fields.Nested(KecamatanSchema), required=True,
                             validate=validate.Length(min=1))
-    documents = fields.Nested(DocumentSettingsSchema, required=True)
-    pickup = fields.Nested(PickupSettingsSchema, load_default=lambda: PickupSettingsSchema().load({}))
-    couriers = fields.Nested(lambda: courier_settings_schema()(), required=True)
-    notifications = fields.Nested(NotificationSettingsSchema, required=True)
 
     @validates_schema
     def _consistent(self, data, **kwargs):

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from saas.demo_history import fill_city
+from saas.sandboxes.demo_history import fill_city
 from saas.extensions import db
 from saas.models import utcnow
 from saas.stats.services import rebuild

@@ -10,16 +10,19 @@ from flask import current_app
 
 from saas.notifications.channels.base import Channel, SendError, Sent
 
+#: ``app.extensions[LOCAL_SMTP]``: a callable giving (host, port) of an SMTP server on this
+#: machine, used when SMTP_HOST is not set (only the sandboxes set it).
+LOCAL_SMTP = "antar_local_smtp"
+
 
 def smtp_address() -> tuple[str, int]:
     host = current_app.config.get("SMTP_HOST") or os.environ.get("SMTP_HOST")
     port = current_app.config.get("SMTP_PORT") or os.environ.get("SMTP_PORT")
     if host:
         return host, int(port or 25)
-    if current_app.config.get("SANDBOXES_ENABLED"):
-        from saas.sandboxes import messages as sandbox
-
-        return sandbox.start_smtp()
+    local_smtp = current_app.extensions.get(LOCAL_SMTP)
+    if local_smtp is not None:  # the demo's and the tests' sandbox, plugged in by create_app
+        return local_smtp()
     raise SendError("SMTP_HOST is not configured", permanent=True)
 
 

@@ -18,7 +18,7 @@ from saas.jobs import runtime
 from saas.tenancy.services import list_tenants, sync_tenants
 
 def _history() -> None:
-    from saas.demo_history import fill_history
+    from saas.sandboxes.demo_history import fill_history
 
     click.echo("\nDemo history (made on the first run only; about a minute):")
     if not fill_history():

@@ -1,0 +1,18 @@
+"""The office shell: what every page under ``/<slug>/office/`` shares, in one home.
+
+Offers to the capabilities above it:
+- ``shell``: ``office_blueprint`` (a city blueprint under ``/office``), the office ``MENU``, and the
+  document page's panels (``add_document_panel``, ``document_panels``);
+- ``forms``: ``EmptyForm``, the CSRF-only form behind every button that changes something.
+
+It sits just above ``tenancy`` and imports nothing else of Antar, so every capability may use it.
+"""
+from __future__ import annotations
+
+OFFERS = ("shell", "forms")
+
+
+def wire(app) -> None:
+    from saas.office.shell import office_menu
+
+    app.context_processor(office_menu)

@@ -1,0 +1,54 @@
+"""Resolving the city from the URL, once per request, and binding it to the session."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+
+from saas.tenancy.scope import bind_tenant
+from saas.tenancy.services import get_tenant
+
+TENANT_ARG = "tenant_slug"
+
+
+class TenantPaused(Exception):
+    """The city is suspended: pages show the paused page, the API answers 503."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+
+
+def _resolve_tenant(endpoint, values):
+    if not values or TENANT_ARG not in values:
+        return
+    slug = values.pop(TENANT_ARG)
+    tenant = get_tenant(slug)
+    if tenant is None:
+        abort(404)
+    bind_tenant(tenant)
+    if not tenant.is_active:
+        raise TenantPaused(tenant)
+
+
+def _add_tenant_slug(endpoint, values):
+    if TENANT_ARG in values or g.get("tenant") is None:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, TENANT_ARG):
+        values[TENANT_ARG] = g.tenant.slug
+
+
+def city_blueprint(name: str, import_name: str, url_prefix: str = "", *, api: bool = False,
+                   **kwargs) -> Blueprint:
+    """A blueprint whose every route sits under the city's slug and sees only that city."""
+    root = "/api/v1/<tenant_slug>" if api else "/<tenant_slug>"
+    bp = Blueprint(name, import_name, url_prefix=root + url_prefix, **kwargs)
+    bp.url_value_preprocessor(_resolve_tenant)
+    bp.url_defaults(_add_tenant_slug)
+    return bp
+
+
+def paused_response(error: TenantPaused):
+    if request.path.startswith("/api/"):
+        return {"error": "service_paused",
+                "message": "Layanan kota ini sedang dihentikan sementara."}, 503
+    return render_template("errors/paused.html", tenant=error.tenant), 503
+
+
