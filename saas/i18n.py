@@ -35,10 +35,8 @@ def kecamatan_name(code: str | None, tenant) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from saas.documents.identity import mask_phone
     from saas.security import mask_email
 
-    app.add_template_filter(mask_phone, "mask_phone")
     app.add_template_filter(mask_email, "mask_email")
     app.add_template_filter(kecamatan_name, "kecamatan_name")
     app.add_template_filter(weekday_name, "weekday_name")

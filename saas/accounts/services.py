@@ -85,13 +85,6 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def set_password(user: User, password: str) -> None:
-    if len(password) < MIN_LENGTH:
-        raise AccountError(f"The password needs at least {MIN_LENGTH} characters.")
-    user.password_hash = hash_password(password)
-    end_all_sessions(user)
-
-
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: ``<id>.<session_version>``; an older version is signed out."""
     try:

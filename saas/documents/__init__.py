@@ -17,8 +17,10 @@ OFFERS = ("models", "lifecycle", "services", "identity", "links", "desks", "sett
 
 def wire(app) -> None:
     from saas.documents import settings
+    from saas.documents.identity import mask_phone
     from saas.documents.views import office
     from saas.tenancy.settings import register_section
 
     register_section(settings.SECTION)
+    app.add_template_filter(mask_phone, "mask_phone")
     app.register_blueprint(office)

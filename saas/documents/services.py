@@ -13,8 +13,6 @@ from saas.documents.identity import (
     clean_kk,
     clean_nik,
     clean_phone,
-    identity_hash,
-    kk_hash,
     protect_kk,
     protect_nik,
     tail_hash,
@@ -178,14 +176,6 @@ def register_one(tenant: Tenant, values: dict, actor: Actor, note: str | None = 
 
 def get_document(registration_no: str) -> Document | None:
     return db.session.scalar(sa.select(Document).where(Document.registration_no == registration_no))
-
-
-def find_by_nik(nik: str) -> list[Document]:
-    return list(db.session.scalars(sa.select(Document).where(Document.nik_hash == identity_hash(nik))))
-
-
-def documents_of_family(kk_number: str) -> list[Document]:
-    return list(db.session.scalars(sa.select(Document).where(Document.kk_hash == kk_hash(kk_number))))
 
 
 # -- the queue ------------------------------------------------------------------------------

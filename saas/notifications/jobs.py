@@ -5,7 +5,6 @@ import logging
 from datetime import date, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from saas.extensions import db
 from saas.jobs import periodic

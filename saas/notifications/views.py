@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from saas.accounts.access import staff_required
 from saas.extensions import csrf, db, limiter

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -54,7 +54,3 @@ class ProblemForm(FlaskForm):
     kind = RadioField(_l("What went wrong?"), choices=[SelectChoice(k, v) for k, v in PROBLEM_KINDS.items()],
                       validators=[DataRequired(_l("Choose what went wrong."))])
     note = TextAreaField(_l("Tell us more (optional)"), validators=[Optional(), Length(max=1000)])
-
-
-class MoveForm(FlaskForm):
-    booking = HiddenField()

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 
 from saas import events
 from saas.couriers.codes import ALPHABET
-from saas.couriers.models import Delivery
 from saas.couriers.services import move
 from saas.documents.identity import IdentityError, clean_nik, identity_hash
 from saas.documents.lifecycle import Actor, transition
@@ -48,10 +47,6 @@ def find_document(registration_no: str, nik: str) -> Document | None:
         return None
     return db.session.scalar(sa.select(Document).where(
         Document.registration_no == registration, Document.nik_hash == identity_hash(number)))
-
-
-def latest_delivery(document: Document) -> Delivery | None:
-    return document.delivery
 
 
 def active_booking(document: Document) -> PickupBooking | None:

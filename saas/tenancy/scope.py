@@ -65,10 +65,6 @@ def unbind_tenant(session=None) -> None:
         g.pop("tenant", None)
 
 
-def bound_tenant_id(session=None) -> int | None:
-    return _session(session).info.get(TENANT_KEY)
-
-
 @contextmanager
 def tenant_bound(tenant, session=None):
     """Bind ``tenant`` for a block (jobs, CLI), restoring what was bound before."""

@@ -157,3 +157,46 @@ def test_a_booking_job_lost_with_redis_is_booked_again_by_the_poller(app, monkey
         jobs.poll_silent_deliveries()
     delivery = _booked(app, delivery_id)
     assert delivery.status == "booked"
+
+
+def _courier_took_it_silently(delivery):
+    """The driver picked the envelope up but the courier's callback was lost: Go-Send now
+    refuses to cancel while Antar still thinks the trip is only booked."""
+    from saas.sandboxes.couriers import webhooks
+
+    lost = []
+    original, webhooks.deliver = webhooks.deliver, lambda *args: lost.append(args)
+    try:
+        sandbox.set_status("gosend", delivery.provider_ref, "picked")
+    finally:
+        webhooks.deliver = original
+    assert lost, "the sandbox would have called back"
+
+
+def test_a_courier_refusing_to_let_go_refuses_bulk_mark_ready_and_changes_nothing(app, staff):
+    delivery_id = request_delivery(app, "balikpapan", "gosend")
+    delivery = _booked(app, delivery_id)
+    _courier_took_it_silently(delivery)
+    document = delivery.documents[0]
+    client = staff("operator")
+    response = submit(client, "/balikpapan/office/?status=delivery_requested", {"document_id": str(document.id)},
+                      action="/balikpapan/office/documents/mark-ready", follow_redirects=True)
+    assert "menolak pembatalan" in response.get_data(as_text=True) or \
+        "refused the cancellation" in response.get_data(as_text=True)
+    delivery = load(app, delivery_id)
+    assert delivery.status == "booked"
+    assert [d.status for d in delivery.documents] == ["delivery_requested"]
+    assert [e.to_status for e in delivery.documents[0].events][-1] == "delivery_requested"
+
+
+def test_a_courier_refusing_to_let_go_refuses_the_document_page_move(app, staff):
+    delivery_id = request_delivery(app, "balikpapan", "gosend")
+    delivery = _booked(app, delivery_id)
+    _courier_took_it_silently(delivery)
+    number = delivery.documents[0].registration_no
+    client = staff("operator")
+    response = submit(client, f"/balikpapan/office/documents/{number}", {"to": "ready", "note": "Warga datang"},
+                      action=f"/balikpapan/office/documents/{number}/transition", follow_redirects=True)
+    assert response.status_code == 200
+    delivery = load(app, delivery_id)
+    assert delivery.status == "booked" and [d.status for d in delivery.documents] == ["delivery_requested"]

@@ -166,6 +166,3 @@ class CourierProvider(ABC):
     @abstractmethod
     def parse_callback(cls, body: dict) -> StatusReport:
         """A callback body as a StatusReport; ValueError when it is not one."""
-
-    def ensure_sandbox_partner(self) -> None:
-        """In sandbox mode, register this city with the sandbox as a partner would, once."""
