@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +15,7 @@ from saas.config import PROJECT_ROOT, load_config
 from saas.extensions import babel, csrf, db, limiter, login_manager, migrate
 from saas.health import bp as health_bp
 from saas.security import apply_security_headers, install_log_redaction
+from saas.tenancy.scope import current_tenant
 
 LANGUAGES = ("id", "en")
 #: The capabilities, lowest layer first: each may import only those before it (and the shared
@@ -37,7 +38,7 @@ def _select_locale():
 
 
 def _select_timezone():
-    tenant = g.get("tenant")
+    tenant = current_tenant._get_current_object()
     return tenant.timezone if tenant is not None else None
 
 

@@ -48,7 +48,7 @@ def add_document(app, slug: str = "balikpapan", status: str = "received", **over
         with tenant_bound(tenant):
             item = DocumentRules(tenant).check(document_values(**overrides))
             assert item.ok, item.errors
-            document = register_one(tenant, item.values, Actor.system("test"))
+            document = register_one(item.values, Actor.system("test"))
             for step in paths[status]:
                 transition(document, step, Actor.system("test"))
             db.session.commit()

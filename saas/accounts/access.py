@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
+from saas.tenancy.scope import current_tenant
 
 
 def is_staff_of_current_city() -> bool:
-    tenant = g.get("tenant")
+    tenant = current_tenant._get_current_object()
     return bool(
         current_user.is_authenticated
         and not current_user.is_superadmin

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -22,13 +22,14 @@ from saas import events
 from saas.extensions import db, limiter
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
+from saas.tenancy.scope import current_tenant
 
 office = office_blueprint("accounts_office", __name__)
 admin = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
 
 def _scope() -> str:
-    tenant = g.get("tenant")
+    tenant = current_tenant._get_current_object()
     return tenant.slug if tenant else "platform"
 
 
@@ -93,7 +94,7 @@ def _sign_out(login_endpoint: str):
 @office.route("/login", methods=["GET", "POST"])
 @_login_limits
 def login():
-    return _sign_in(g.tenant, "office.home")
+    return _sign_in(current_tenant, "office.home")
 
 
 @office.post("/logout")
@@ -125,7 +126,7 @@ def staff_list():
         form.role.choices = [c for c in form.role.choices if c.value == "operator"]
     if form.validate_on_submit():
         try:
-            user = create_user(tenant=g.tenant, role=form.role.data, email=form.email.data,
+            user = create_user(tenant=current_tenant, role=form.role.data, email=form.email.data,
                                password=form.password.data, name=form.name.data)
             log_staff_access(current_user, "create_staff", user.email, request.remote_addr)
             db.session.commit()
@@ -138,9 +139,9 @@ def staff_list():
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "error")
-    people = db.session.scalars(sa.select(User).where(User.tenant_id == g.tenant.id)
+    people = db.session.scalars(sa.select(User).where(User.tenant_id == current_tenant.id)
                                 .order_by(User.role, User.name)).all()
-    return render_template("office/staff.html", tenant=g.tenant, form=form, people=people,
+    return render_template("office/staff.html", tenant=current_tenant, form=form, people=people,
                            toggle_form=EmptyForm())
 
 
@@ -149,7 +150,7 @@ def staff_list():
 def staff_toggle(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
-    person = db.session.scalar(sa.select(User).where(User.id == user_id, User.tenant_id == g.tenant.id))
+    person = db.session.scalar(sa.select(User).where(User.id == user_id, User.tenant_id == current_tenant.id))
     if person is None:
         abort(404)
     if person.id == current_user.id or (person.role != "operator" and not current_user.has_role("admin")):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from saas.api.models import ApiToken
 from saas.extensions import db
 from saas.models import utcnow
+from saas.tenancy.scope import current_tenant
 
 TOKEN_PREFIX = "antar_"
 
@@ -47,7 +48,8 @@ def token_from_header(header: str | None) -> ApiToken | None:
     return token
 
 
-def city_tokens(tenant) -> list[ApiToken]:
+def city_tokens() -> list[ApiToken]:
+    tenant = current_tenant
     return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.tenant_id == tenant.id)
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
 

@@ -27,6 +27,7 @@ from saas.documents.services import (
 )
 from saas.extensions import csrf, db, limiter
 from saas.tenancy.web import city_blueprint
+from saas.tenancy.scope import current_tenant
 
 bp = city_blueprint("api", __name__, api=True)
 csrf.exempt(bp)
@@ -47,7 +48,7 @@ def city_token_required(view):
         token = token_from_header(request.headers.get("Authorization"))
         if token is None:
             return error(401, "unauthorized", "A valid API token is needed: Authorization: Bearer …")
-        if token.tenant_id != g.tenant.id:
+        if token.tenant_id != current_tenant.id:
             return error(404, "not_found", "No such resource.")
         g.api_token = token
         return view(*args, **kwargs)
@@ -76,7 +77,7 @@ def create_documents():
     except ValidationError as exc:
         return error(422, "invalid", "The body must be {\"documents\": [ … ]} with 1 to 1000 items.",
                      fields=exc.messages)
-    rules = DocumentRules(g.tenant)
+    rules = DocumentRules(current_tenant)
     checked, errors, seen = [], [], set()
     for index, raw in enumerate(payload["documents"]):
         item = rules.check(raw)
@@ -97,7 +98,7 @@ def create_documents():
                            "reason": REASON_EXISTS, "errors": {"registration_no": "Already registered."}})
         else:
             fresh.append(item)
-    numbers = register_many(g.tenant, fresh, _actor(), note="API")
+    numbers = register_many(fresh, _actor(), note="API")
     db.session.commit()
     created = db.session.scalars(sa.select(Document).where(Document.registration_no.in_(numbers))
                                  .order_by(Document.id)).all() if numbers else []
@@ -172,7 +173,7 @@ def openapi():
 # -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
 def _public_number_key() -> str:
     body = request.get_json(silent=True) or {}
-    return f"public-status:{g.tenant.slug}:{str(body.get('registration_no') or '').strip().upper()}"
+    return f"public-status:{current_tenant.slug}:{str(body.get('registration_no') or '').strip().upper()}"
 
 
 @bp.post("/public/status")

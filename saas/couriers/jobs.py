@@ -59,7 +59,7 @@ def poll_silent_deliveries() -> int:
             for delivery_id in [d.id for d in services.silent_deliveries(SILENT_AFTER)]:
                 try:
                     delivery = db.session.get(Delivery, delivery_id)
-                    report = provider_for(tenant, delivery.provider).get_status(delivery.provider_ref)
+                    report = provider_for(delivery.provider).get_status(delivery.provider_ref)
                     services.apply_report(delivery, report, source="poll")
                     db.session.commit()
                     asked += 1
@@ -82,6 +82,6 @@ def purge_old_addresses() -> int:
     purged = 0
     for tenant in db.session.scalars(sa.select(Tenant)).all():
         with tenant_bound(tenant):
-            purged += services.purge_old_addresses(tenant)
+            purged += services.purge_old_addresses()
             db.session.commit()
     return purged

@@ -24,6 +24,7 @@ from saas.models import utcnow
 from saas.routing import look_up, remember
 from saas.security import redact_niks
 from saas.tenancy.scope import all_tenants, tenant_bound
+from saas.tenancy.scope import current_tenant
 
 REQUESTABLE = ("ready", "returned")
 CANCELLABLE = ("quoted", "booked", "driver_assigned")
@@ -50,16 +51,17 @@ class Destination:
 
 
 # -- the city's courier settings ---------------------------------------------------------------
-def courier_settings(tenant) -> dict:
+def courier_settings() -> dict:
+    tenant = current_tenant
     return tenant.courier_settings or {}
 
 
-def enabled_providers(tenant) -> list[str]:
-    return [p for p in courier_settings(tenant).get("providers", []) if p in PROVIDERS]
+def enabled_providers() -> list[str]:
+    return [p for p in courier_settings().get("providers", []) if p in PROVIDERS]
 
 
-def pickup_place(tenant, delivery: Delivery | None = None) -> Place:
-    point = courier_settings(tenant)["pickup_point"]
+def pickup_place(delivery: Delivery | None = None) -> Place:
+    point = courier_settings()["pickup_point"]
     note = ""
     if delivery is not None:
         note = str(_l("Show pickup code %(code)s at the Antar desk. Sealed envelope: do not open.",
@@ -76,13 +78,15 @@ def dropoff_place(delivery_or_destination) -> Place:
                  contact_phone=d.recipient_phone, note=(d.driver_note or "")[:200])
 
 
-def _local_now(tenant, now: datetime | None = None) -> datetime:
+def _local_now(now: datetime | None = None) -> datetime:
+    tenant = current_tenant
     return (now or utcnow()).astimezone(tenant.zone)
 
 
-def check_service_hours(tenant, now: datetime | None = None) -> None:
-    hours = courier_settings(tenant).get("service_hours") or {}
-    local = _local_now(tenant, now)
+def check_service_hours(now: datetime | None = None) -> None:
+    tenant = current_tenant
+    hours = courier_settings().get("service_hours") or {}
+    local = _local_now(now)
     start, end = time.fromisoformat(hours.get("start", "00:00")), time.fromisoformat(hours.get("end", "23:59"))
     if not start <= local.time() < end:
         raise DeliveryRefused(_l(
@@ -90,46 +94,49 @@ def check_service_hours(tenant, now: datetime | None = None) -> None:
             "pickup slot at the office.", start=hours.get("start"), end=hours.get("end"), zone=tenant.timezone))
 
 
-def deliveries_today(tenant, now: datetime | None = None) -> int:
-    local = _local_now(tenant, now)
+def deliveries_today(now: datetime | None = None) -> int:
+    tenant = current_tenant
+    local = _local_now(now)
     start = datetime.combine(local.date(), time.min, tzinfo=tenant.zone)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(
         Delivery.created_at >= start, Delivery.created_at < start + timedelta(days=1),
         Delivery.previous_delivery_id.is_(None))) or 0
 
 
-def check_quota(tenant, now: datetime | None = None) -> None:
-    quota = courier_settings(tenant).get("daily_quota", 100)
-    if deliveries_today(tenant, now) >= quota:
+def check_quota(now: datetime | None = None) -> None:
+    quota = courier_settings().get("daily_quota", 100)
+    if deliveries_today(now) >= quota:
         raise DeliveryRefused(_l("Today's %(quota)d courier deliveries are all taken. Try again tomorrow, "
                                  "or book a pickup slot at the office.", quota=quota))
 
 
-def check_area(tenant, destination: Destination, provider_name: str) -> float:
+def check_area(destination: Destination, provider_name: str) -> float:
     """Refuse an address outside the city's service area or past the courier's reach."""
+    tenant = current_tenant
     areas = {k["code"]: k for k in tenant.areas}
     area = areas.get(destination.kecamatan_code)
     if area is None:
         raise DeliveryRefused(_l("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
     if area.get("kelurahan") and destination.kelurahan not in area["kelurahan"]:
         raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
-    point = courier_settings(tenant)["pickup_point"]
+    point = courier_settings()["pickup_point"]
     distance = road_distance_km(point["latitude"], point["longitude"], destination.latitude, destination.longitude)
-    limit = min(float(courier_settings(tenant).get("max_distance_km", 40)), PROVIDERS[provider_name].max_distance_km)
+    limit = min(float(courier_settings().get("max_distance_km", 40)), PROVIDERS[provider_name].max_distance_km)
     if distance > limit:
         raise DeliveryRefused(_l("The address is about %(km).1f km from the office; couriers go up to "
                                  "%(limit).0f km.", km=distance, limit=limit))
     return distance
 
 
-def quote(tenant, destination: Destination, provider_name: str) -> Quote:
+def quote(destination: Destination, provider_name: str) -> Quote:
     """The courier's own price for this trip (a manual courier's is the city's fixed fee)."""
-    if provider_name not in enabled_providers(tenant):
+    tenant = current_tenant
+    if provider_name not in enabled_providers():
         raise DeliveryRefused(_l("This courier is not available in %(city)s.", city=tenant.city_name))
-    check_area(tenant, destination, provider_name)
-    provider = provider_for(tenant, provider_name)
+    check_area(destination, provider_name)
+    provider = provider_for(provider_name)
     try:
-        result = provider.quote(pickup_place(tenant), dropoff_place(destination))
+        result = provider.quote(pickup_place(), dropoff_place(destination))
     except ProviderError:
         raise DeliveryRefused(_l("The courier cannot give a price right now. Try again in a few minutes.")) from None
     if not result.serviceable:
@@ -154,15 +161,16 @@ def _unique_pickup_code() -> str:
             return code
 
 
-def request_delivery(tenant, documents: list[Document], destination: Destination, provider_name: str,
+def request_delivery(documents: list[Document], destination: Destination, provider_name: str,
                      quoted: Quote, actor: Actor, now: datetime | None = None) -> Delivery:
     """The citizen chose a courier: the envelope is prepared and, where the city books, a job books it."""
-    settings = courier_settings(tenant)
+    tenant = current_tenant
+    settings = courier_settings()
     if not documents or any(d.status not in REQUESTABLE for d in documents):
         raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
-    check_service_hours(tenant, now)
-    check_quota(tenant, now)
-    distance = check_area(tenant, destination, provider_name)
+    check_service_hours(now)
+    check_quota(now)
+    distance = check_area(destination, provider_name)
     moment = now or utcnow()
     delivery = Delivery(
         tenant_id=tenant.id, provider=provider_name, mode=settings.get("mode", "office_booking"),
@@ -185,17 +193,18 @@ def request_delivery(tenant, documents: list[Document], destination: Destination
     return delivery
 
 
-def order_by_citizen(tenant, documents: list[Document], recipient_name: str, recipient_phone: str,
+def order_by_citizen(documents: list[Document], recipient_name: str, recipient_phone: str,
                      actor: Actor, now: datetime | None = None) -> Delivery:
     """citizen_link mode: the citizen orders Go-Send in the Gojek app, with the office as pickup.
 
     Antar only prepares the envelope and a pickup code; the address stays between the citizen
     and the courier, and the office records the driver at the handover desk.
     """
+    tenant = current_tenant
     if not documents or any(d.status not in REQUESTABLE for d in documents):
         raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
-    check_service_hours(tenant, now)
-    check_quota(tenant, now)
+    check_service_hours(now)
+    check_quota(now)
     moment = now or utcnow()
     delivery = Delivery(tenant_id=tenant.id, provider="gosend", mode="citizen_link", status="quoted",
                         created_at=moment, updated_at=moment, payer="citizen",
@@ -225,8 +234,7 @@ def book(delivery: Delivery) -> str:
     """Book the trip with the courier's API, exactly once however often the job is retried."""
     if delivery.status != "quoted" or delivery.provider_ref:
         return "already booked"
-    tenant = delivery.tenant
-    provider = provider_for(tenant, delivery.provider)
+    provider = provider_for(delivery.provider)
     delivery.booking_attempts += 1
     if delivery.booking_attempts > 1:
         # An earlier attempt may have reached the courier and lost only its answer.
@@ -235,7 +243,7 @@ def book(delivery: Delivery) -> str:
             _adopt(delivery, existing.ref, existing.provider_status, existing.tracking_url, source="booking")
             return "adopted"
     try:
-        booking = provider.book(delivery, pickup_place(tenant, delivery), dropoff_place(delivery),
+        booking = provider.book(delivery, pickup_place(delivery), dropoff_place(delivery),
                                 item_description(delivery))
     except AlreadyBooked:
         delivery.office_alert = None
@@ -371,7 +379,7 @@ def trip_follows_document(moved: DocumentMoved) -> None:
 
 def _rebook(delivery: Delivery, documents: list[Document]) -> bool:
     """No driver found: try again, up to the city's limit, as a new booking."""
-    limit = courier_settings(delivery.tenant).get("rebook_limit", 0)
+    limit = courier_settings().get("rebook_limit", 0)
     if delivery.rebook_count >= limit or delivery.provider_status not in ("no_driver", "FAILED"):
         return False
     again = Delivery(
@@ -444,7 +452,7 @@ def _handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
         return CallbackOutcome(401, "unauthorized")
     tenant = delivery.tenant
     with tenant_bound(tenant):
-        if not provider_for(tenant, provider_name).verify_callback(headers):
+        if not provider_for(provider_name).verify_callback(headers):
             return CallbackOutcome(401, "unauthorized")
         seen = db.session.scalar(sa.select(CourierCallback.id).where(
             CourierCallback.provider == provider_name, CourierCallback.event_key == report.event_key))
@@ -469,7 +477,7 @@ def find_by_pickup_code(code: str) -> Delivery | None:
     return db.session.scalar(sa.select(Delivery).where(Delivery.pickup_code == normalise_pickup_code(code)))
 
 
-def hand_over(tenant, delivery: Delivery, *, seal_number: str, driver_name: str, driver_plate: str,
+def hand_over(delivery: Delivery, *, seal_number: str, driver_name: str, driver_plate: str,
               staff_user) -> None:
     """The driver showed the pickup code: the sealed envelope leaves the office with them."""
     if delivery.status not in HANDOVER_STATUSES or delivery.seal_number:
@@ -525,7 +533,7 @@ def release(delivery: Delivery) -> None:
         raise DeliveryRefused(_l("The driver already has the envelope; it can no longer be cancelled."))
     if delivery.provider_ref and PROVIDERS[delivery.provider].has_api and delivery.mode == "office_booking":
         try:
-            provider_for(delivery.tenant, delivery.provider).cancel(delivery.provider_ref)
+            provider_for(delivery.provider).cancel(delivery.provider_ref)
         except ProviderError as exc:
             raise DeliveryRefused(_l("The courier refused the cancellation: %(why)s", why=str(exc))) from None
 
@@ -567,8 +575,9 @@ def unbooked_deliveries(older_than: timedelta) -> list[Delivery]:
         Delivery.provider.in_(api_providers), Delivery.created_at < cutoff)))
 
 
-def purge_old_addresses(tenant, now: datetime | None = None) -> int:
+def purge_old_addresses(now: datetime | None = None) -> int:
     """UU 27/2022: addresses of finished trips go once the city's retention period is over."""
+    tenant = current_tenant
     days = (tenant.document_settings or {}).get("address_retention_days", 90)
     cutoff = (now or utcnow()) - timedelta(days=days)
     rows = db.session.scalars(sa.select(Delivery).where(

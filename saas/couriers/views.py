@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from saas.extensions import csrf, db, limiter
 from saas.models import commit_retrying
 from saas.office.shell import office_blueprint
 from saas.tenancy.web import city_blueprint
+from saas.tenancy.scope import current_tenant
 
 webhooks = Blueprint("courier_webhooks", __name__, url_prefix="/webhooks/couriers")
 csrf.exempt(webhooks)
@@ -44,7 +45,7 @@ def handover():
             flash(_("No delivery of this city has that pickup code."), "error")
         else:
             return redirect(url_for("office_couriers.handover_delivery", code=delivery.pickup_code))
-    return render_template("couriers/handover.html", tenant=g.tenant, form=form)
+    return render_template("couriers/handover.html", tenant=current_tenant, form=form)
 
 
 @office.route("/handover/<code>", methods=["GET", "POST"])
@@ -58,8 +59,7 @@ def handover_delivery(code: str):
     if form.validate_on_submit():
         try:
             # A courier callback may update the same delivery at this very moment.
-            commit_retrying(lambda: services.hand_over(
-                g.tenant, services.find_by_pickup_code(code), seal_number=form.seal_number.data,
+            commit_retrying(lambda: services.hand_over(services.find_by_pickup_code(code), seal_number=form.seal_number.data,
                 driver_name=form.driver_name.data, driver_plate=form.driver_plate.data, staff_user=current_user))
             delivery = services.find_by_pickup_code(code)
             flash(_("Handed over to %(driver)s with seal %(seal)s.", driver=delivery.driver_name,
@@ -68,7 +68,7 @@ def handover_delivery(code: str):
         except services.DeliveryRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-    return render_template("couriers/handover_delivery.html", tenant=g.tenant, delivery=delivery, form=form,
+    return render_template("couriers/handover_delivery.html", tenant=current_tenant, delivery=delivery, form=form,
                            provider_label=PROVIDERS[delivery.provider].label)
 
 
@@ -83,7 +83,7 @@ def deliveries():
     elif show == "attention":
         statement = statement.where(Delivery.office_alert.is_not(None))
     rows = db.session.scalars(statement).all()
-    return render_template("couriers/deliveries.html", tenant=g.tenant, deliveries=rows, show=show,
+    return render_template("couriers/deliveries.html", tenant=current_tenant, deliveries=rows, show=show,
                            providers=PROVIDERS)
 
 
@@ -115,7 +115,7 @@ def delivery_detail(delivery_id: int):
             db.session.rollback()
             flash(str(exc.message), "error")
         return redirect(url_for("office_couriers.delivery_detail", delivery_id=delivery.id))
-    return render_template("couriers/delivery.html", tenant=g.tenant, delivery=delivery, form=form,
+    return render_template("couriers/delivery.html", tenant=current_tenant, delivery=delivery, form=form,
                            cancel_form=cancel_form, provider=PROVIDERS[delivery.provider],
                            qr=qr_svg_data_uri(delivery.pickup_code))
 
@@ -138,5 +138,5 @@ def receipt_pin(code: str):
             verified = True
         else:
             flash(_("That PIN is not right. Ask the citizen to read it from their Antar page."), "error")
-    return render_template("couriers/driver_pin.html", tenant=g.tenant, delivery=delivery, form=form,
+    return render_template("couriers/driver_pin.html", tenant=current_tenant, delivery=delivery, form=form,
                            verified=verified)

@@ -12,6 +12,7 @@ from saas.documents.identity import IdentityError, clean_kk, clean_nik, identity
 from saas.documents.lifecycle import Actor, TransitionRefused, transition
 from saas.documents.models import Document
 from saas.security import mask_nik
+from saas.tenancy.scope import current_tenant
 
 COLLECTABLE = ("ready", "pickup_booked", "returned")
 #: Who, besides the owner, each collection rule lets take the document.
@@ -60,8 +61,9 @@ class Collector:
     letter_no: str | None = None
 
 
-def check_collector(tenant, document: Document, collector: Collector) -> str:
+def check_collector(document: Document, collector: Collector) -> str:
     """The note to record if ``collector`` may take ``document`` under the city's rule."""
+    tenant = current_tenant
     rule = tenant.document_settings.get("collection_rule", "owner_only")
     if document.status not in COLLECTABLE:
         raise CollectionRefused(_l("This document is '%(status)s': it cannot be collected now.",
@@ -94,8 +96,8 @@ def check_collector(tenant, document: Document, collector: Collector) -> str:
                   letter=letter, name=name, nik=mask_nik(nik)))
 
 
-def collect(tenant, document: Document, collector: Collector, staff_user) -> None:
-    note = check_collector(tenant, document, collector)
+def collect(document: Document, collector: Collector, staff_user) -> None:
+    note = check_collector(document, collector)
     transition(document, "collected", Actor.staff(staff_user), note)
 
 

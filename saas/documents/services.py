@@ -22,6 +22,7 @@ from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document, Docu
 from saas.extensions import db
 from saas.models import utcnow
 from saas.tenancy.models import Tenant
+from saas.tenancy.scope import current_tenant
 
 REGISTRATION_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{2,39}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -129,8 +130,9 @@ def existing_registration_numbers(numbers: list[str]) -> set[str]:
     return found
 
 
-def document_row(tenant: Tenant, values: dict, now: datetime, batch_id: int | None = None) -> dict:
+def document_row(values: dict, now: datetime, batch_id: int | None = None) -> dict:
     """The table row of a checked document (personal numbers protected)."""
+    tenant = current_tenant
     return {
         "tenant_id": tenant.id, "registration_no": values["registration_no"],
         "doc_type": values["doc_type"], "status": "received", "owner_name": values["name"],
@@ -141,14 +143,15 @@ def document_row(tenant: Tenant, values: dict, now: datetime, batch_id: int | No
     }
 
 
-def register_many(tenant: Tenant, items: list[DocumentInput], actor: Actor, note: str,
+def register_many(items: list[DocumentInput], actor: Actor, note: str,
                   batch_id: int | None = None) -> list[str]:
     """Insert checked documents and their "received" events in bulk; returns their numbers.
 
     Bulk inserts, because a day's SIAK export of 10,000 rows must land in seconds.
     """
+    tenant = current_tenant
     now = utcnow()
-    rows = [document_row(tenant, item.values, now, batch_id) for item in items]
+    rows = [document_row(item.values, now, batch_id) for item in items]
     if not rows:
         return []
     db.session.execute(sa.insert(Document), rows)
@@ -166,8 +169,8 @@ def register_many(tenant: Tenant, items: list[DocumentInput], actor: Actor, note
     return numbers
 
 
-def register_one(tenant: Tenant, values: dict, actor: Actor, note: str | None = None) -> Document:
-    document = Document(**{k: v for k, v in document_row(tenant, values, utcnow()).items()})
+def register_one(values: dict, actor: Actor, note: str | None = None) -> Document:
+    document = Document(**{k: v for k, v in document_row(values, utcnow()).items()})
     db.session.add(document)
     db.session.flush()
     record_received(document, actor, note)
@@ -185,8 +188,9 @@ def status_counts() -> dict[str, int]:
     return {status: counts.get(status, 0) for status in STATUSES}
 
 
-def local_day_bounds(tenant: Tenant, day: date) -> tuple[datetime, datetime]:
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the city's local calendar day."""
+    tenant = current_tenant
     start = datetime.combine(day, time.min, tzinfo=tenant.zone).astimezone(timezone.utc)
     return start, start + timedelta(days=1)
 
@@ -201,16 +205,16 @@ class QueueQuery:
     received_to: date | None = None
 
 
-def queue_statement(tenant: Tenant, query: QueueQuery):
+def queue_statement(query: QueueQuery):
     statement = sa.select(Document)
     if query.status:
         statement = statement.where(Document.status == query.status)
     if query.doc_type:
         statement = statement.where(Document.doc_type == query.doc_type)
     if query.received_from:
-        statement = statement.where(Document.created_at >= local_day_bounds(tenant, query.received_from)[0])
+        statement = statement.where(Document.created_at >= local_day_bounds(query.received_from)[0])
     if query.received_to:
-        statement = statement.where(Document.created_at < local_day_bounds(tenant, query.received_to)[1])
+        statement = statement.where(Document.created_at < local_day_bounds(query.received_to)[1])
     if query.nik_hash:
         statement = statement.where(Document.nik_hash == query.nik_hash)
     text = (query.q or "").strip()
@@ -226,13 +230,13 @@ def queue_statement(tenant: Tenant, query: QueueQuery):
     return statement
 
 
-def queue_page(tenant: Tenant, query: QueueQuery, *, after_id: int | None = None,
+def queue_page(query: QueueQuery, *, after_id: int | None = None,
                before_id: int | None = None, per_page: int = 50) -> tuple[list[Document], bool, bool]:
     """Newest first, by keyset (id), so page 400 costs what page 1 does.
 
     Returns (documents, has_older, has_newer).
     """
-    statement = queue_statement(tenant, query)
+    statement = queue_statement(query)
     if before_id is not None:  # going back towards newer documents
         rows = list(db.session.scalars(statement.where(Document.id > before_id)
                                        .order_by(Document.id.asc()).limit(per_page + 1)))
@@ -255,9 +259,9 @@ REPORT_EVENTS = ("received", "ready", "pickup_booked", "delivery_requested", "wi
 BACKLOG_STATUSES = ("ready", "pickup_booked", "delivery_requested", "returned")
 
 
-def daily_report(tenant: Tenant, day: date) -> dict:
+def daily_report(day: date) -> dict:
     """Today's movements in the city's own day, and the ready-but-not-handed-over backlog by age."""
-    start, end = local_day_bounds(tenant, day)
+    start, end = local_day_bounds(day)
     moved = dict(db.session.execute(
         sa.select(DocumentEvent.to_status, sa.func.count())
         .where(DocumentEvent.at >= start, DocumentEvent.at < end)

@@ -28,6 +28,7 @@ from saas.documents.services import (
 from saas.extensions import db
 from saas.models import utcnow
 from saas.security import mask_nik
+from saas.tenancy.scope import current_tenant
 
 #: SIAK column → Antar field. The first five are required.
 COLUMNS = {
@@ -183,8 +184,9 @@ def read_rows(filename: str, raw: bytes) -> tuple[str, list[dict]]:
     return file_format, rows
 
 
-def judge(tenant, rows: list[dict]) -> list[RowVerdict]:
+def judge(rows: list[dict]) -> list[RowVerdict]:
     """A verdict for every row: new, already registered, or refused (with the reason)."""
+    tenant = current_tenant
     rules = DocumentRules(tenant)
     verdicts, seen = [], set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
@@ -209,10 +211,11 @@ def judge(tenant, rows: list[dict]) -> list[RowVerdict]:
     return verdicts
 
 
-def preview(tenant, user, filename: str, raw: bytes) -> tuple[ImportBatch, list[RowVerdict]]:
+def preview(user, filename: str, raw: bytes) -> tuple[ImportBatch, list[RowVerdict]]:
     """Check a file and keep it (encrypted) for the import that follows the preview."""
+    tenant = current_tenant
     file_format, rows = read_rows(filename, raw)
-    verdicts = judge(tenant, rows)
+    verdicts = judge(rows)
     batch = ImportBatch(
         tenant_id=tenant.id, uploaded_by_id=user.id, filename=filename[:255], file_format=file_format,
         file_sha256=hashlib.sha256(raw).hexdigest(), payload_encrypted=encrypt(base64.b64encode(raw).decode()),
@@ -233,7 +236,7 @@ def _counts(verdicts: list[RowVerdict]) -> dict:
 
 def verdicts_of(batch: ImportBatch, tenant) -> list[RowVerdict]:
     raw = base64.b64decode(decrypt(batch.payload_encrypted))
-    return judge(tenant, read_rows(batch.filename, raw)[1])
+    return judge(read_rows(batch.filename, raw)[1])
 
 
 class BatchClosed(Exception):
@@ -246,7 +249,7 @@ def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
         raise BatchClosed()
     verdicts = verdicts_of(batch, tenant)  # checked again: the register may have changed since
     new = [v.item for v in verdicts if v.verdict == "new"]
-    register_many(tenant, new, Actor.staff(user), note=f"SIAK import: {batch.filename}", batch_id=batch.id)
+    register_many(new, Actor.staff(user), note=f"SIAK import: {batch.filename}", batch_id=batch.id)
     for key, value in _counts(verdicts).items():
         setattr(batch, key, value)
     batch.refusals = [

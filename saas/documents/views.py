@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,6 +41,7 @@ from saas.extensions import db
 from saas.security import mask_nik
 from saas.office.forms import EmptyForm
 from saas.office.shell import document_panels, office_blueprint
+from saas.tenancy.scope import current_tenant
 
 office = office_blueprint("office", __name__)
 
@@ -75,17 +76,17 @@ def home():
     query = QueueQuery(status=status, doc_type=doc_type, q=request.args.get("q", "").strip()[:60],
                        nik_hash=searched_nik["hash"] if searched_nik else None,
                        received_from=_date_arg("from"), received_to=_date_arg("to"))
-    documents, has_older, has_newer = queue_page(g.tenant, query, after_id=_int_arg("after"),
+    documents, has_older, has_newer = queue_page(query, after_id=_int_arg("after"),
                                                  before_id=_int_arg("before"))
     filters = {k: v for k, v in {"status": status, "doc_type": doc_type, "q": query.q,
                                   "nik": "1" if searched_nik else None,
                                   "from": request.args.get("from"), "to": request.args.get("to")}.items() if v}
     return render_template(
-        "office/queue.html", tenant=g.tenant, documents=documents, counts=status_counts(),
+        "office/queue.html", tenant=current_tenant, documents=documents, counts=status_counts(),
         query=query, filters=filters, tab_filters={k: v for k, v in filters.items() if k != "status"},
         has_older=has_older, has_newer=has_newer,
         status_labels=STATUS_LABELS, type_labels={t: DOCUMENT_TYPE_LABELS[t] for t in
-                                                  g.tenant.document_settings.get("types", [])},
+                                                  current_tenant.document_settings.get("types", [])},
         bulk_form=EmptyForm(), searched_nik=searched_nik["masked"] if searched_nik else None,
     )
 
@@ -148,7 +149,7 @@ def document(registration_no: str):
     db.session.commit()
     moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
     sections = document_panels(document)
-    return render_template("office/document.html", tenant=g.tenant, document=document, moves=moves,
+    return render_template("office/document.html", tenant=current_tenant, document=document, moves=moves,
                            form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS,
                            sections=sections)
 
@@ -183,11 +184,11 @@ def import_upload():
         upload = form.file.data
         raw = upload.read(siak_import.MAX_BYTES + 1)
         try:
-            batch, _verdicts = siak_import.preview(g.tenant, current_user, upload.filename or "", raw)
+            batch, _verdicts = siak_import.preview(current_user, upload.filename or "", raw)
         except siak_import.FileRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-            return render_template("office/import_upload.html", tenant=g.tenant, form=form,
+            return render_template("office/import_upload.html", tenant=current_tenant, form=form,
                                    columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS), 422
         db.session.commit()
         return redirect(url_for("office.import_preview", batch_id=batch.id))
@@ -195,7 +196,7 @@ def import_upload():
         for message in errors:
             flash(message, "error")
     recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
-    return render_template("office/import_upload.html", tenant=g.tenant, form=form, recent=recent,
+    return render_template("office/import_upload.html", tenant=current_tenant, form=form, recent=recent,
                            columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS)
 
 
@@ -219,12 +220,12 @@ PREVIEW_PAGE = 200
 @staff_required("operator")
 def import_preview(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
-    verdicts = siak_import.verdicts_of(batch, g.tenant) if batch.status == "previewed" else []
+    verdicts = siak_import.verdicts_of(batch, current_tenant) if batch.status == "previewed" else []
     refused = [v for v in verdicts if v.verdict == "refused"]
     accepted = [v for v in verdicts if v.verdict != "refused"]
     page = max(_int_arg("page") or 1, 1)
     shown = accepted[(page - 1) * PREVIEW_PAGE: page * PREVIEW_PAGE]
-    return render_template("office/import_preview.html", tenant=g.tenant, batch=batch, refused=refused,
+    return render_template("office/import_preview.html", tenant=current_tenant, batch=batch, refused=refused,
                            accepted=shown, page=page, pages=max(1, -(-len(accepted) // PREVIEW_PAGE)),
                            form=EmptyForm())
 
@@ -236,7 +237,7 @@ def import_confirm(batch_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        siak_import.import_batch(batch, g.tenant, current_user)
+        siak_import.import_batch(batch, current_tenant, current_user)
     except siak_import.BatchClosed:
         flash(_("This file was already imported or discarded."), "warning")
         return redirect(url_for("office.import_preview", batch_id=batch.id))
@@ -274,7 +275,7 @@ def pickup_desk():
             flash(_("No document of this city has that number."), "error")
         else:
             return redirect(url_for("office.pickup_document", registration_no=document.registration_no))
-    return render_template("office/pickup.html", tenant=g.tenant, form=form)
+    return render_template("office/pickup.html", tenant=current_tenant, form=form)
 
 
 @office.route("/pickup/<registration_no>", methods=["GET", "POST"])
@@ -282,12 +283,12 @@ def pickup_desk():
 def pickup_document(registration_no: str):
     document = _document_or_404(registration_no)
     form = CollectorForm()
-    rule = g.tenant.document_settings.get("collection_rule", "owner_only")
+    rule = current_tenant.document_settings.get("collection_rule", "owner_only")
     if form.validate_on_submit():
         collector = Collector(who=form.who.data, nik=form.nik.data, kk_number=form.kk_number.data,
                               proxy_name=form.proxy_name.data, letter_no=form.letter_no.data)
         try:
-            collect(g.tenant, document, collector, current_user)
+            collect(document, collector, current_user)
             db.session.commit()
             flash(_("Handed over: %(number)s is collected.", number=document.registration_no), "success")
             return redirect(url_for("office.pickup_desk"))
@@ -300,7 +301,7 @@ def pickup_document(registration_no: str):
                 flash(message, "error")
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
-    return render_template("office/pickup_document.html", tenant=g.tenant, document=document, form=form,
+    return render_template("office/pickup_document.html", tenant=current_tenant, document=document, form=form,
                            rule=rule, rule_label=RULE_LABELS.get(rule))
 
 
@@ -324,7 +325,7 @@ def returns_desk():
                 flash(str(exc.message), "error")
     returned = db.session.scalars(db.select(Document).where(Document.status == "returned")
                                   .order_by(Document.updated_at.desc()).limit(200)).all()
-    return render_template("office/returns.html", tenant=g.tenant, form=form, returned=returned,
+    return render_template("office/returns.html", tenant=current_tenant, form=form, returned=returned,
                            offer_form=EmptyForm())
 
 
@@ -351,6 +352,6 @@ def offer_document_again(registration_no: str):
 def report():
     from saas.models import utcnow
 
-    day = _date_arg("day") or g.tenant.local_date(utcnow())
-    return render_template("office/report.html", tenant=g.tenant, report=daily_report(g.tenant, day),
+    day = _date_arg("day") or current_tenant.local_date(utcnow())
+    return render_template("office/report.html", tenant=current_tenant, report=daily_report(day),
                            status_labels=STATUS_LABELS)

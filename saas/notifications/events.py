@@ -15,7 +15,7 @@ def document_ready(moved: DocumentMoved) -> None:
         return
     if event.id is None:
         db.session.flush()
-    notify(document.tenant, "document_ready", f"{document.id}:{event.id}", document=document)
+    notify("document_ready", f"{document.id}:{event.id}", document=document)
 
 
 def delivery_news(moved: DeliveryMoved) -> None:
@@ -27,5 +27,5 @@ def delivery_news(moved: DeliveryMoved) -> None:
     if not documents:
         return
     types = ", ".join(sorted({str(DOCUMENT_TYPE_LABELS.get(d.doc_type, d.doc_type)) for d in documents}))
-    notify(delivery.tenant, news, f"{delivery.id}:{news}", document=documents[0], delivery=delivery,
+    notify(news, f"{delivery.id}:{news}", document=documents[0], delivery=delivery,
            extra={"document_type": types} if len(documents) > 1 else None)

@@ -31,7 +31,7 @@ def sweep_outbox() -> int:
     replayed = 0
     for tenant in _active_tenants():
         with tenant_bound(tenant):
-            ids = services.sweep(tenant)
+            ids = services.sweep()
         if ids:
             services.enqueue_sends(ids)
             replayed += len(ids)
@@ -59,7 +59,7 @@ def send_reminders() -> int:
                     occurrence = f"{document.id}:{days}d:{document.ready_at:%Y%m%d%H%M}"
                     if services.was_notified("uncollected_reminder", occurrence):
                         continue
-                    if services.notify(tenant, "uncollected_reminder", occurrence, document=document,
+                    if services.notify("uncollected_reminder", occurrence, document=document,
                                        extra={"days": str(days)}):
                         made += 1
             db.session.commit()
@@ -85,12 +85,12 @@ def send_supervisor_digests() -> int:
                 User.tenant_id == tenant.id, User.role.in_(("supervisor", "admin")), User.active.is_(True))).all()
             if not supervisors:
                 continue
-            summary = services.digest_summary(tenant, yesterday)
+            summary = services.digest_summary(yesterday)
             day = yesterday.strftime("%d-%m-%Y")
             for user in supervisors:
                 if services.was_notified("supervisor_digest", f"{yesterday.isoformat()}:{user.id}"):
                     continue
-                if services.notify(tenant, "supervisor_digest", f"{yesterday.isoformat()}:{user.id}", user=user,
+                if services.notify("supervisor_digest", f"{yesterday.isoformat()}:{user.id}", user=user,
                                    channels=["email"], extra={"name": user.name, "city": tenant.city_name,
                                                               "day": day, "summary": summary}):
                     sent += 1

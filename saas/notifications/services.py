@@ -29,6 +29,7 @@ from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, render
 from saas.routing import look_up, remember
 from saas.tenancy.scope import all_tenants, tenant_bound
+from saas.tenancy.scope import current_tenant
 
 log = logging.getLogger(__name__)
 #: The send job, named rather than imported: jobs import services, never the other way.
@@ -57,7 +58,8 @@ def stuck_after() -> timedelta:
 
 
 # -- what a message is about ----------------------------------------------------------------------
-def office_hours(tenant) -> str:
+def office_hours() -> str:
+    tenant = current_tenant
     parts = []
     for row in tenant.office.get("opening_hours", []):
         days = row["days"]
@@ -72,10 +74,11 @@ def masked_driver(delivery) -> str:
     return f"{shown} ({delivery.driver_plate})" if delivery.driver_plate else shown
 
 
-def document_context(tenant, document: Document, language: str) -> dict:
+def document_context(document: Document, language: str) -> dict:
+    tenant = current_tenant
     with force_locale(language):
         type_label = str(DOCUMENT_TYPE_LABELS.get(document.doc_type, document.doc_type))
-        hours = office_hours(tenant)
+        hours = office_hours()
     return {
         "name": document.owner_name, "document_type": type_label, "registration_no": document.registration_no,
         "city": tenant.city_name, "office_name": tenant.office.get("name", tenant.name),
@@ -84,7 +87,8 @@ def document_context(tenant, document: Document, language: str) -> dict:
     }
 
 
-def format_slot(tenant, moment: datetime, language: str) -> str:
+def format_slot(moment: datetime, language: str) -> str:
+    tenant = current_tenant
     with force_locale(language):
         return format_datetime(moment.astimezone(tenant.zone), "EEEE, d MMMM y HH.mm", rebase=False)
 
@@ -110,7 +114,8 @@ def _targets(document: Document | None, delivery=None, user=None) -> dict:
     return {"phone": phone, "email": document.email if document is not None else None}
 
 
-def _channels_in_order(tenant, after: str | None = None) -> list[str]:
+def _channels_in_order(after: str | None = None) -> list[str]:
+    tenant = current_tenant
     channels = list((tenant.notification_settings or {}).get("channels", []))
     if after in channels:
         channels = channels[channels.index(after) + 1:]
@@ -122,7 +127,7 @@ def was_notified(event: str, occurrence: str) -> bool:
         Notification.event_key == f"{event}:{occurrence}").limit(1)) is not None
 
 
-def notify(tenant, event: str, occurrence: str, *, document: Document | None = None, delivery=None,
+def notify(event: str, occurrence: str, *, document: Document | None = None, delivery=None,
            user=None, extra: dict | None = None, channels: list[str] | None = None,
            language: str | None = None) -> Notification | None:
     """Write the message for an event into the outbox (in the caller's transaction), once.
@@ -130,28 +135,29 @@ def notify(tenant, event: str, occurrence: str, *, document: Document | None = N
     It goes on the city's first channel that can reach the person; later channels are tried
     only when an earlier one gives up.
     """
+    tenant = current_tenant
     language = language or (tenant.notification_settings or {}).get("language", "id")
     event_key = f"{event}:{occurrence}"
     targets = _targets(document, delivery, user)
-    for channel_name in channels if channels is not None else _channels_in_order(tenant):
-        recipient = channel_for(tenant, channel_name).can_reach(targets)
+    for channel_name in channels if channels is not None else _channels_in_order():
+        recipient = channel_for(channel_name).can_reach(targets)
         if not recipient:
             continue
         existing = db.session.scalar(sa.select(Notification).where(
             Notification.event_key == event_key, Notification.channel == channel_name))
         if existing is not None:
             return existing
-        context = document_context(tenant, document, language) if document is not None else {}
+        context = document_context(document, language) if document is not None else {}
         if delivery is not None:
             context.update(delivery_context(delivery))
         context.update(extra or {})
-        body, subject, params = render(tenant, event, language, context)
+        body, subject, params = render(event, language, context)
         notification = Notification(
             tenant_id=tenant.id, document_id=document.id if document is not None else None,
             delivery_id=delivery.id if delivery is not None else None, user_id=user.id if user is not None else None,
             event=event, event_key=event_key, channel=channel_name, recipient=recipient, language=language,
             template=f"antar_{event}", params=params, subject=subject, body=body,
-            html=_email_html(tenant, body, subject) if channel_name == "email" else None, status="pending",
+            html=_email_html(body, subject) if channel_name == "email" else None, status="pending",
         )
         db.session.add(notification)
         db.session.flush()
@@ -161,7 +167,8 @@ def notify(tenant, event: str, occurrence: str, *, document: Document | None = N
     return None
 
 
-def _email_html(tenant, body: str, subject: str) -> str:
+def _email_html(body: str, subject: str) -> str:
+    tenant = current_tenant
     from flask import render_template
 
     return render_template("notifications/email.html", tenant=tenant, body=body, subject=subject)
@@ -209,7 +216,7 @@ def send(notification_id: int) -> str:
             # Claimed again and again by workers that died mid-send: stop, and say so.
             return _failed(notification, SendError("gave up: the sending worker kept dying", permanent=True))
         try:
-            sent = channel_for(tenant, notification.channel).send(notification)
+            sent = channel_for(notification.channel).send(notification)
         except SendError as exc:
             return _failed(notification, exc)
         except Exception as exc:  # an answer we did not expect: treat it as passing trouble
@@ -255,10 +262,9 @@ def _failed(notification: Notification, error: SendError) -> str:
 
 def _fall_back(notification: Notification) -> Notification | None:
     """The city's next channel for the same message, when this one gives up for good."""
-    tenant = notification.tenant
     occurrence = notification.event_key.split(":", 1)[1]
-    for channel_name in _channels_in_order(tenant, after=notification.channel):
-        created = notify(tenant, notification.event, occurrence, channels=[channel_name],
+    for channel_name in _channels_in_order(after=notification.channel):
+        created = notify(notification.event, occurrence, channels=[channel_name],
                          language=notification.language, extra=_extra_of(notification), **_subjects(notification))
         if created is not None:
             return created
@@ -287,7 +293,7 @@ def _subjects(notification: Notification) -> dict:
 def resend(notification: Notification) -> Notification | None:
     """A supervisor sends a message again: a new row, so the first one's history stays."""
     occurrence = notification.event_key.split(":", 1)[1] + f":resend:{utcnow():%Y%m%d%H%M%S}"
-    return notify(notification.tenant, notification.event, occurrence, language=notification.language,
+    return notify(notification.event, occurrence, language=notification.language,
                   extra=_extra_of(notification), **_subjects(notification))
 
 
@@ -340,7 +346,7 @@ def find_for_receipt(channel: str, provider_message_id: str | None, opaque: str 
 
 
 # -- the sweeper ----------------------------------------------------------------------------------
-def sweep(tenant, now: datetime | None = None) -> list[int]:
+def sweep(now: datetime | None = None) -> list[int]:
     """Rows that Redis or a dead worker lost, to enqueue again. Returns their ids."""
     now = now or utcnow()
     stale = now - stuck_after()
@@ -369,19 +375,20 @@ def dead_messages(limit: int = 200) -> list[Notification]:
                                    .order_by(Notification.id.desc()).limit(limit)))
 
 
-def preview(tenant, event: str, language: str) -> tuple[str, str]:
+def preview(event: str, language: str) -> tuple[str, str]:
+    tenant = current_tenant
     from saas.notifications.templates import SAMPLE
 
     sample = dict(SAMPLE, city=tenant.city_name, office_name=tenant.office.get("name", ""),
-                  office_address=tenant.office.get("address", ""), office_hours=office_hours(tenant))
-    body, subject, _params = render(tenant, event, language, sample)
+                  office_address=tenant.office.get("address", ""), office_hours=office_hours())
+    body, subject, _params = render(event, language, sample)
     return body, subject
 
 
-def digest_summary(tenant, day) -> str:
+def digest_summary(day) -> str:
     from saas.documents.services import daily_report
 
-    report = daily_report(tenant, day)
+    report = daily_report(day)
     dead = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                              .where(Notification.status == "dead")) or 0
     moved = report["moved"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+from saas.tenancy.scope import current_tenant
 
 COMMON = ("name", "document_type", "registration_no", "city", "office_name", "office_address",
           "office_hours", "link")
@@ -185,18 +186,19 @@ def read_city_templates(folder: Path, spec: dict) -> tuple[dict, list[tuple[str,
     return {"message_templates": found}, problems
 
 
-def template_for(tenant, event: str, language: str) -> tuple[str, str]:
+def template_for(event: str, language: str) -> tuple[str, str]:
     """(text, subject) for the city: its override if it has one, else the default."""
+    tenant = current_tenant
     default_text, default_subject = EVENTS[event][language]
     override = ((tenant.message_templates or {}).get(event) or {}).get(language) or {}
     return override.get("text", default_text), override.get("subject", default_subject)
 
 
-def render(tenant, event: str, language: str, context: dict) -> tuple[str, str, list[str]]:
+def render(event: str, language: str, context: dict) -> tuple[str, str, list[str]]:
     """(body, subject, WhatsApp parameters) for an event."""
     from saas.security import redact_niks
 
-    text, subject = template_for(tenant, event, language)
+    text, subject = template_for(event, language)
     values = {name: str(context.get(name, "")) for name in EVENTS[event]["fields"]}
     body = redact_niks(text.format(**values))
     # WhatsApp refuses parameters with line breaks, tabs or long runs of spaces.

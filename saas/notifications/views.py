@@ -5,7 +5,7 @@ import hashlib
 import hmac
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from saas.accounts.access import staff_required
@@ -18,6 +18,7 @@ from saas.notifications.templates import EVENTS, LANGUAGES
 from saas.tenancy.scope import tenant_bound
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
+from saas.tenancy.scope import current_tenant
 
 webhooks = Blueprint("message_webhooks", __name__, url_prefix="/webhooks/messages")
 csrf.exempt(webhooks)
@@ -97,7 +98,7 @@ def sms_reports():
 @office.get("/")
 @staff_required("supervisor")
 def dead():
-    return render_template("notifications/dead.html", tenant=g.tenant, messages=services.dead_messages(),
+    return render_template("notifications/dead.html", tenant=current_tenant, messages=services.dead_messages(),
                            form=EmptyForm())
 
 
@@ -119,5 +120,5 @@ def resend(notification_id: int):
 @office.get("/templates")
 @staff_required("supervisor")
 def templates():
-    previews = [(event, {lang: services.preview(g.tenant, event, lang) for lang in LANGUAGES}) for event in EVENTS]
-    return render_template("notifications/templates.html", tenant=g.tenant, previews=previews, events=EVENTS)
+    previews = [(event, {lang: services.preview(event, lang) for lang in LANGUAGES}) for event in EVENTS]
+    return render_template("notifications/templates.html", tenant=current_tenant, previews=previews, events=EVENTS)

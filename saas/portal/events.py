@@ -15,7 +15,7 @@ def booking_follows_document(moved: DocumentMoved) -> None:
     if event.to_status == "collected":
         booking.status = "used"
     else:  # back to ready (staff, the API) or cancelled: the place goes back to the slot
-        services.cancel_booking(moved.document.tenant, booking, reopen=False)
+        services.cancel_booking(booking, reopen=False)
 
 
 def document_of_booking_code(code: str):

@@ -18,6 +18,6 @@ def send_pickup_reminders() -> int:
     now = utcnow()
     for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active").order_by(Tenant.id)).all():
         with tenant_bound(tenant):
-            made += services.tomorrows_reminders(tenant, now)
+            made += services.tomorrows_reminders(now)
             db.session.commit()
     return made

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from saas.portal.models import ProblemReport
 from saas.security import redact_niks
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
+from saas.tenancy.scope import current_tenant
 
 office = office_blueprint("office_portal", __name__)
 
@@ -25,15 +26,15 @@ def bookings():
     try:
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        day = g.tenant.local_date(utcnow())
-    return render_template("office/bookings.html", tenant=g.tenant, day=day,
-                           bookings=services.bookings_of_day(g.tenant, day))
+        day = current_tenant.local_date(utcnow())
+    return render_template("office/bookings.html", tenant=current_tenant, day=day,
+                           bookings=services.bookings_of_day(day))
 
 
 @office.get("/problems")
 @staff_required("operator")
 def problems():
-    return render_template("office/problems.html", tenant=g.tenant, reports=services.open_problems(),
+    return render_template("office/problems.html", tenant=current_tenant, reports=services.open_problems(),
                            form=EmptyForm())
 
 

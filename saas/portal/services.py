@@ -19,6 +19,7 @@ from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
 from saas.security import redact_niks
+from saas.tenancy.scope import current_tenant
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CAN_CHOOSE = ("ready", "returned")
@@ -62,16 +63,18 @@ class Slot:
     remaining: int
 
 
-def _opening_windows(tenant, day: date) -> list[tuple[time, time]]:
+def _opening_windows(day: date) -> list[tuple[time, time]]:
+    tenant = current_tenant
     code = WEEKDAY_CODES[day.weekday()]
     return [(time.fromisoformat(row["open"]), time.fromisoformat(row["close"]))
             for row in tenant.office.get("opening_hours", []) if code in row["days"]]
 
 
-def slot_starts(tenant, day: date) -> list[datetime]:
+def slot_starts(day: date) -> list[datetime]:
+    tenant = current_tenant
     minutes = int(tenant.pickup_settings.get("slot_minutes", 30))
     starts = []
-    for opens, closes in _opening_windows(tenant, day):
+    for opens, closes in _opening_windows(day):
         moment = datetime.combine(day, opens, tzinfo=tenant.zone)
         end = datetime.combine(day, closes, tzinfo=tenant.zone)
         while moment + timedelta(minutes=minutes) <= end:
@@ -80,8 +83,9 @@ def slot_starts(tenant, day: date) -> list[datetime]:
     return starts
 
 
-def available_slots(tenant, now: datetime | None = None) -> list[tuple[date, list[Slot]]]:
+def available_slots(now: datetime | None = None) -> list[tuple[date, list[Slot]]]:
     """The next days' slots with places left; full or past slots are not offered at all."""
+    tenant = current_tenant
     now = now or utcnow()
     settings = tenant.pickup_settings
     capacity = int(settings.get("capacity_per_slot", 10))
@@ -93,7 +97,7 @@ def available_slots(tenant, now: datetime | None = None) -> list[tuple[date, lis
     result = []
     for day in days:
         slots = []
-        for local in slot_starts(tenant, day):
+        for local in slot_starts(day):
             starts_at = local.astimezone(now.tzinfo)
             if starts_at <= now + timedelta(minutes=30):
                 continue
@@ -112,8 +116,9 @@ def _new_booking_code() -> str:
             return code
 
 
-def _take_place(tenant, starts_at: datetime) -> bool:
+def _take_place(starts_at: datetime) -> bool:
     """Atomically take one place of a slot; False when it is full (two citizens can race)."""
+    tenant = current_tenant
     capacity = int(tenant.pickup_settings.get("capacity_per_slot", 10))
     exists = db.session.scalar(sa.select(PickupSlot.id).where(PickupSlot.starts_at == starts_at))
     if exists is None:
@@ -129,48 +134,50 @@ def _take_place(tenant, starts_at: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _give_back_place(tenant, starts_at: datetime) -> None:
+def _give_back_place(starts_at: datetime) -> None:
+    tenant = current_tenant
     table = PickupSlot.__table__
     db.session.execute(sa.update(table).where(
         table.c.tenant_id == tenant.id, table.c.starts_at == starts_at, table.c.booked > 0)
         .values(booked=table.c.booked - 1))
 
 
-def book_slot(tenant, document: Document, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
-    offered = {slot.starts_at for _, slots in available_slots(tenant, now) for slot in slots}
+def book_slot(document: Document, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+    tenant = current_tenant
+    offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
     if starts_at not in offered:
         raise PortalRefused(_l("That time is no longer available. Choose another one."))
     if document.status not in CAN_CHOOSE:
         raise PortalRefused(_l("This document cannot be booked for pickup now."))
-    if not _take_place(tenant, starts_at):
+    if not _take_place(starts_at):
         raise PortalRefused(_l("That time was just taken. Choose another one."))
     booking = PickupBooking(tenant_id=tenant.id, document_id=document.id, starts_at=starts_at,
                             code=_new_booking_code(), status="booked")
     db.session.add(booking)
     db.session.flush()
     transition(document, "pickup_booked", Actor.citizen(),
-               str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(tenant, starts_at, "id"),
+               str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"),
                       code=booking.code)))
-    notify(tenant, "pickup_booked", str(booking.id), document=document,
-           extra={"slot": format_slot(tenant, starts_at, (tenant.notification_settings or {}).get("language", "id")),
+    notify("pickup_booked", str(booking.id), document=document,
+           extra={"slot": format_slot(starts_at, (tenant.notification_settings or {}).get("language", "id")),
                   "booking_code": booking.code})
     return booking
 
 
-def cancel_booking(tenant, booking: PickupBooking, *, reopen: bool = True) -> None:
+def cancel_booking(booking: PickupBooking, *, reopen: bool = True) -> None:
     if booking.status != "booked":
         raise PortalRefused(_l("This booking is no longer active."))
     booking.status = "cancelled"
     booking.cancelled_at = utcnow()
-    _give_back_place(tenant, booking.starts_at)
+    _give_back_place(booking.starts_at)
     if reopen and booking.document.status == "pickup_booked":
         transition(booking.document, "ready", Actor.citizen(), str(_l("Pickup slot cancelled.")))
 
 
-def move_booking(tenant, booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
     document = booking.document
-    cancel_booking(tenant, booking)
-    return book_slot(tenant, document, starts_at, now)
+    cancel_booking(booking)
+    return book_slot(document, starts_at, now)
 
 
 def booking_by_code(code: str) -> PickupBooking | None:
@@ -178,8 +185,9 @@ def booking_by_code(code: str) -> PickupBooking | None:
                                                             PickupBooking.status == "booked"))
 
 
-def tomorrows_reminders(tenant, now: datetime) -> int:
+def tomorrows_reminders(now: datetime) -> int:
     """The day before a booked slot, the citizen is reminded (once)."""
+    tenant = current_tenant
     tomorrow = now.astimezone(tenant.zone).date() + timedelta(days=1)
     start = datetime.combine(tomorrow, time.min, tzinfo=tenant.zone)
     bookings = db.session.scalars(sa.select(PickupBooking).where(
@@ -188,13 +196,14 @@ def tomorrows_reminders(tenant, now: datetime) -> int:
     language = (tenant.notification_settings or {}).get("language", "id")
     made = 0
     for booking in bookings:
-        if notify(tenant, "pickup_reminder", str(booking.id), document=booking.document,
-                  extra={"slot": format_slot(tenant, booking.starts_at, language), "booking_code": booking.code}):
+        if notify("pickup_reminder", str(booking.id), document=booking.document,
+                  extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code}):
             made += 1
     return made
 
 
-def bookings_of_day(tenant, day: date) -> list[PickupBooking]:
+def bookings_of_day(day: date) -> list[PickupBooking]:
+    tenant = current_tenant
     start = datetime.combine(day, time.min, tzinfo=tenant.zone)
     return list(db.session.scalars(sa.select(PickupBooking).where(
         PickupBooking.starts_at >= start, PickupBooking.starts_at < start + timedelta(days=1),

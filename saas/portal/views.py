@@ -5,7 +5,7 @@ import re
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -32,6 +32,7 @@ from saas.portal.forms import (
 )
 from saas.tenancy.services import list_tenants
 from saas.tenancy.web import city_blueprint
+from saas.tenancy.scope import current_tenant
 
 platform = Blueprint("platform", __name__)
 bp = city_blueprint("portal", __name__)
@@ -63,12 +64,12 @@ def _granted(document_id: int) -> Document:
 
 
 def _lookup_key() -> str:
-    return f"lookup:{g.tenant.slug}:{(request.form.get('registration_no') or '').strip().upper()}"
+    return f"lookup:{current_tenant.slug}:{(request.form.get('registration_no') or '').strip().upper()}"
 
 
 @bp.get("/")
 def city_home():
-    return render_template("portal/city_home.html", tenant=g.tenant, form=LookupForm())
+    return render_template("portal/city_home.html", tenant=current_tenant, form=LookupForm())
 
 
 @bp.post("/cari")
@@ -84,20 +85,20 @@ def lookup():
             return redirect(url_for("portal.document", document_id=document.id))
         flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
               "error")
-    return render_template("portal/city_home.html", tenant=g.tenant, form=form), 200
+    return render_template("portal/city_home.html", tenant=current_tenant, form=form), 200
 
 
 @bp.get("/d/<token>")
 def link(token: str):
     """The link in the message: signed, bound to one document, expiring."""
     try:
-        data = read_document_token(token, g.tenant)
+        data = read_document_token(token, current_tenant)
     except LinkRefused as refused:
-        return render_template("portal/link_refused.html", tenant=g.tenant, reason=refused.reason,
+        return render_template("portal/link_refused.html", tenant=current_tenant, reason=refused.reason,
                                form=LookupForm()), 410 if refused.reason == "expired" else 404
     document = db.session.get(Document, data["d"])
     if document is None or document.registration_no != data.get("r"):
-        return render_template("portal/link_refused.html", tenant=g.tenant, reason="invalid", form=LookupForm()), 404
+        return render_template("portal/link_refused.html", tenant=current_tenant, reason="invalid", form=LookupForm()), 404
     _grant(document)
     return redirect(url_for("portal.document", document_id=document.id))
 
@@ -107,11 +108,11 @@ def document(document_id: int):
     document = _granted(document_id)
     delivery = document.delivery
     return render_template(
-        "portal/document.html", tenant=g.tenant, document=document, delivery=delivery,
+        "portal/document.html", tenant=current_tenant, document=document, delivery=delivery,
         booking=services.active_booking(document), rating=services.rating_of(document),
         delivery_labels=DELIVERY_STATUS_LABELS, providers=PROVIDERS, rating_form=RatingForm(),
         problem_form=ProblemForm(), confirm_form=ConfirmForm(),
-        rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")),
+        rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")),
         can_close=services.can_close(document), driver_shown=_driver_shown(delivery),
     )
 
@@ -139,7 +140,7 @@ def slots(document_id: int):
     booking = services.active_booking(document)
     if document.status not in services.CAN_CHOOSE and booking is None:
         return redirect(url_for("portal.document", document_id=document.id))
-    days = services.available_slots(g.tenant)
+    days = services.available_slots()
     form = _slot_form(days)
     if form.validate_on_submit():
         starts_at = datetime.fromisoformat(form.starts_at.data)
@@ -147,17 +148,17 @@ def slots(document_id: int):
             def book():
                 current = services.active_booking(document)
                 if current is not None:
-                    return services.move_booking(g.tenant, current, starts_at)
-                return services.book_slot(g.tenant, document, starts_at)
+                    return services.move_booking(current, starts_at)
+                return services.book_slot(document, starts_at)
 
             booking = commit_retrying(book)
             return redirect(url_for("portal.booking", document_id=document.id))
         except services.PortalRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-            days = services.available_slots(g.tenant)
+            days = services.available_slots()
             form = _slot_form(days)
-    return render_template("portal/slots.html", tenant=g.tenant, document=document, days=days, form=form,
+    return render_template("portal/slots.html", tenant=current_tenant, document=document, days=days, form=form,
                            booking=booking)
 
 
@@ -167,9 +168,9 @@ def booking(document_id: int):
     booking = services.active_booking(document)
     if booking is None:
         return redirect(url_for("portal.document", document_id=document.id))
-    return render_template("portal/booking.html", tenant=g.tenant, document=document, booking=booking,
+    return render_template("portal/booking.html", tenant=current_tenant, document=document, booking=booking,
                            qr=qr_svg_data_uri(booking.code), form=ConfirmForm(),
-                           rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")))
+                           rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 
 @bp.post("/dokumen/<int:document_id>/jadwal/batal")
@@ -178,14 +179,15 @@ def cancel_booking(document_id: int):
     booking = services.active_booking(document)
     if booking is None or not ConfirmForm().validate_on_submit():
         abort(400)
-    services.cancel_booking(g.tenant, booking)
+    services.cancel_booking(booking)
     db.session.commit()
     flash(_("Your pickup slot is cancelled. The document waits at the office."), "info")
     return redirect(url_for("portal.document", document_id=document.id))
 
 
 # -- courier ------------------------------------------------------------------------------------
-def _area_choices(tenant) -> list[SelectChoice]:
+def _area_choices() -> list[SelectChoice]:
+    tenant = current_tenant
     choices = [SelectChoice("", _("Choose…"))]
     for area in tenant.areas:
         if area.get("kelurahan"):
@@ -195,18 +197,20 @@ def _area_choices(tenant) -> list[SelectChoice]:
     return choices
 
 
-def _courier_form(tenant) -> CourierForm:
+def _courier_form() -> CourierForm:
+    tenant = current_tenant
     form = CourierForm()
-    form.area.choices = _area_choices(tenant)
+    form.area.choices = _area_choices()
     form.provider.choices = [SelectChoice(name, PROVIDERS[name].label if name != "manual" else
                                           (tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
-                             for name in couriers.enabled_providers(tenant)]
+                             for name in couriers.enabled_providers()]
     if not form.provider.data and form.provider.choices:
         form.provider.data = form.provider.choices[0].value
     return form
 
 
-def _destination(tenant, form: CourierForm) -> couriers.Destination:
+def _destination(form: CourierForm) -> couriers.Destination:
+    tenant = current_tenant
     code, _sep, kelurahan = form.area.data.partition("|")
     kelurahan = kelurahan or (form.kelurahan_text.data or "").strip()
     area = next((a for a in tenant.areas if a["code"] == code), None)
@@ -234,15 +238,15 @@ def courier(document_id: int):
     document = _granted(document_id)
     if document.status not in services.CAN_CHOOSE:
         return redirect(url_for("portal.document", document_id=document.id))
-    if g.tenant.courier_settings.get("mode") == "citizen_link":
+    if current_tenant.courier_settings.get("mode") == "citizen_link":
         return _citizen_order(document)
-    form = _courier_form(g.tenant)
+    form = _courier_form()
     if request.method == "GET":
         form.recipient_name.data = form.recipient_name.data or document.owner_name
     if form.validate_on_submit():
         try:
-            destination = _destination(g.tenant, form)
-            quoted = couriers.quote(g.tenant, destination, form.provider.data)
+            destination = _destination(form)
+            quoted = couriers.quote(destination, form.provider.data)
             session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
                                   "destination": destination.__dict__, "fee": quoted.price,
                                   "distance_km": quoted.distance_km, "service": quoted.service,
@@ -250,7 +254,7 @@ def courier(document_id: int):
             return redirect(url_for("portal.courier_confirm", document_id=document.id))
         except couriers.DeliveryRefused as exc:
             flash(str(exc.message), "error")
-    return render_template("portal/courier_form.html", tenant=g.tenant, document=document, form=form,
+    return render_template("portal/courier_form.html", tenant=current_tenant, document=document, form=form,
                            family=couriers.family_of(document))
 
 
@@ -265,8 +269,8 @@ def courier_confirm(document_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            quoted = couriers.quote(g.tenant, destination, draft["provider"])
-            couriers.request_delivery(g.tenant, family, destination, draft["provider"], quoted, Actor.citizen())
+            quoted = couriers.quote(destination, draft["provider"])
+            couriers.request_delivery(family, destination, draft["provider"], quoted, Actor.citizen())
             db.session.commit()
             session.pop(DRAFT_KEY, None)
             flash(_("The courier is being booked. Keep your receipt PIN for the driver."), "success")
@@ -274,11 +278,11 @@ def courier_confirm(document_id: int):
         except couriers.DeliveryRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-    settings = g.tenant.courier_settings
+    settings = current_tenant.courier_settings
     return render_template(
-        "portal/courier_confirm.html", tenant=g.tenant, document=document, draft=draft, destination=destination,
+        "portal/courier_confirm.html", tenant=current_tenant, document=document, draft=draft, destination=destination,
         family=family, form=form, provider_label=PROVIDERS[draft["provider"]].label, payer=settings.get("payer"),
-        rule_label=RULE_LABELS.get(g.tenant.document_settings.get("collection_rule", "owner_only")))
+        rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 
 def _citizen_order(document: Document):
@@ -289,7 +293,7 @@ def _citizen_order(document: Document):
     if form.validate_on_submit():
         try:
             phone = clean_phone(form.recipient_phone.data)
-            couriers.order_by_citizen(g.tenant, couriers.family_of(document), form.recipient_name.data, phone,
+            couriers.order_by_citizen(couriers.family_of(document), form.recipient_name.data, phone,
                                       Actor.citizen())
             db.session.commit()
             return redirect(url_for("portal.document", document_id=document.id, _anchor="delivery"))
@@ -298,8 +302,8 @@ def _citizen_order(document: Document):
         except couriers.DeliveryRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-    return render_template("portal/citizen_order.html", tenant=g.tenant, document=document, form=form,
-                           pickup=g.tenant.courier_settings["pickup_point"])
+    return render_template("portal/citizen_order.html", tenant=current_tenant, document=document, form=form,
+                           pickup=current_tenant.courier_settings["pickup_point"])
 
 
 # -- after the handover -------------------------------------------------------------------------------

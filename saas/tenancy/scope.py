@@ -12,12 +12,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 from werkzeug.local import LocalProxy
 
 TENANT_KEY = "tenant_id"
+TENANT_OBJECT_KEY = "tenant"
 ALL_TENANTS_KEY = "all_tenants"
 
 
@@ -52,38 +53,37 @@ def _session(session=None) -> Session:
 
 
 def bind_tenant(tenant, session=None) -> None:
-    """Make ``tenant`` the only city the session can see; also the request's current tenant."""
-    tenant_id = tenant if isinstance(tenant, int) else tenant.id
-    _session(session).info[TENANT_KEY] = tenant_id
-    if has_app_context() and not isinstance(tenant, int):
-        g.tenant = tenant
+    """Make ``tenant`` (a Tenant or its id) the only city the session can see, and the city that
+    ``current_tenant`` names, for this request or job."""
+    sess = _session(session)
+    if isinstance(tenant, int):
+        sess.info[TENANT_KEY] = tenant
+        sess.info.pop(TENANT_OBJECT_KEY, None)
+    else:
+        sess.info[TENANT_KEY] = tenant.id
+        sess.info[TENANT_OBJECT_KEY] = tenant
 
 
 def unbind_tenant(session=None) -> None:
-    _session(session).info.pop(TENANT_KEY, None)
-    if has_app_context():
-        g.pop("tenant", None)
+    sess = _session(session)
+    sess.info.pop(TENANT_KEY, None)
+    sess.info.pop(TENANT_OBJECT_KEY, None)
 
 
 @contextmanager
 def tenant_bound(tenant, session=None):
     """Bind ``tenant`` for a block (jobs, CLI), restoring what was bound before."""
     sess = _session(session)
-    before_id = sess.info.get(TENANT_KEY)
-    before_g = g.get("tenant") if has_app_context() else None
+    before = (sess.info.get(TENANT_KEY), sess.info.get(TENANT_OBJECT_KEY))
     bind_tenant(tenant, sess)
     try:
         yield
     finally:
-        if before_id is None:
-            sess.info.pop(TENANT_KEY, None)
-        else:
-            sess.info[TENANT_KEY] = before_id
-        if has_app_context():
-            if before_g is None:
-                g.pop("tenant", None)
+        for key, value in zip((TENANT_KEY, TENANT_OBJECT_KEY), before):
+            if value is None:
+                sess.info.pop(key, None)
             else:
-                g.tenant = before_g
+                sess.info[key] = value
 
 
 @contextmanager
@@ -98,12 +98,23 @@ def all_tenants(session=None):
         sess.info[ALL_TENANTS_KEY] = before
 
 
-def _current_tenant():
-    return g.get("tenant") if has_app_context() else None
+def _bound_tenant():
+    """The Tenant bound to this app context's session, or None when no city is bound."""
+    if not has_app_context():
+        return None
+    sess = _session()
+    tenant = sess.info.get(TENANT_OBJECT_KEY)
+    if tenant is None and sess.info.get(TENANT_KEY) is not None:
+        from saas.tenancy.models import Tenant
+
+        tenant = sess.info[TENANT_OBJECT_KEY] = sess.get(Tenant, sess.info[TENANT_KEY])
+    return tenant
 
 
-#: The city of this request or job (a Tenant, or None outside one).
-current_tenant = LocalProxy(_current_tenant)
+#: The city of this request or job: the one way to name it. The city is bound once (from the
+#: URL by ``city_blueprint``, or by ``tenant_bound`` in a job) to the database session, which
+#: both filters every query by it and answers this proxy; nothing passes the city by hand.
+current_tenant = LocalProxy(_bound_tenant)
 
 
 def _touches_scoped(state) -> bool:

@@ -1,16 +1,17 @@
 """A city's own assets: its logo and its colours, cached by the settings' digest."""
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, render_template, request
 
 from saas.tenancy.web import city_blueprint
+from saas.tenancy.scope import current_tenant
 
 bp = city_blueprint("tenancy", __name__)
 
 
 @bp.get("/logo.svg")
 def logo():
-    tenant = g.tenant
+    tenant = current_tenant
     if not tenant.logo_svg:
         abort(404)
     response = Response(tenant.logo_svg, mimetype="image/svg+xml")
@@ -24,8 +25,8 @@ def logo():
 @bp.get("/theme.css")
 def theme():
     """The city's colours as CSS variables, so pages need no inline style."""
-    response = Response(render_template("theme.css", branding=g.tenant.branding), mimetype="text/css")
+    response = Response(render_template("theme.css", branding=current_tenant.branding), mimetype="text/css")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
-    response.set_etag(g.tenant.settings_digest or g.tenant.slug)
+    response.set_etag(current_tenant.settings_digest or current_tenant.slug)
     return response.make_conditional(request)

@@ -1,10 +1,11 @@
 """Resolving the city from the URL, once per request, and binding it to the session."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from saas.tenancy.scope import bind_tenant
 from saas.tenancy.services import get_tenant
+from saas.tenancy.scope import current_tenant
 
 TENANT_ARG = "tenant_slug"
 
@@ -29,10 +30,10 @@ def _resolve_tenant(endpoint, values):
 
 
 def _add_tenant_slug(endpoint, values):
-    if TENANT_ARG in values or g.get("tenant") is None:
+    if TENANT_ARG in values or current_tenant._get_current_object() is None:
         return
     if current_app.url_map.is_endpoint_expecting(endpoint, TENANT_ARG):
-        values[TENANT_ARG] = g.tenant.slug
+        values[TENANT_ARG] = current_tenant.slug
 
 
 def city_blueprint(name: str, import_name: str, url_prefix: str = "", *, api: bool = False,

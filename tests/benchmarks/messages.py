@@ -66,7 +66,7 @@ def whole_path_rate(app, env: dict, count: int) -> tuple[float, float]:
         tenant = get_tenant("tangerang-selatan")
         with tenant_bound(tenant):
             rules = DocumentRules(tenant)
-            register_many(tenant, [rules.check(document_values(n, registration_no=f"M-{n:05d}", phone=f"08125{n:06d}7"))
+            register_many([rules.check(document_values(n, registration_no=f"M-{n:05d}", phone=f"08125{n:06d}7"))
                                    for n in range(count)], Actor.system("bench"), note="bench")
             db.session.commit()
     processes = workers(env, "notifications")

@@ -48,7 +48,7 @@ def bench_import(app, rows: int) -> dict:
             user = create_user(tenant=tenant, role="operator", email="bench@balikpapan.test", password="benchmark!!")
             db.session.commit()
             start = time.perf_counter()
-            batch, verdicts = siak_import.preview(tenant, user, "siak.csv", raw)
+            batch, verdicts = siak_import.preview(user, "siak.csv", raw)
             db.session.commit()
             preview_s = time.perf_counter() - start
             assert batch.rows_new == rows, (batch.rows_new, batch.rows_refused)

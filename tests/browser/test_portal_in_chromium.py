@@ -66,7 +66,7 @@ def test_courier_flow_from_the_message_link_to_the_rating(app, phone, live_serve
         clerk = create_user(tenant=get_tenant("balikpapan"), role="operator", email="desk@balikpapan.test",
                             password="correct horse battery")
         delivery = couriers.find_by_pickup_code(code)
-        couriers.hand_over(get_tenant("balikpapan"), delivery, seal_number="BPP-SEAL-77", driver_name="Agus Salim",
+        couriers.hand_over(delivery, seal_number="BPP-SEAL-77", driver_name="Agus Salim",
                            driver_plate="KT 1234 AB", staff_user=clerk)
         db.session.commit()
     page.reload()

@@ -55,8 +55,8 @@ def request_delivery(app, slug: str = "balikpapan", provider: str = "gosend", do
         with tenant_bound(tenant):
             docs = [get_document(n) for n in numbers]
             destination = DESTINATIONS[slug]
-            quoted = services.quote(tenant, destination, provider)
-            delivery = services.request_delivery(tenant, docs, destination, provider, quoted,
+            quoted = services.quote(destination, provider)
+            delivery = services.request_delivery(docs, destination, provider, quoted,
                                                  Actor.citizen(), now=now)
             db.session.commit()
             return delivery.id

@@ -51,9 +51,9 @@ def _check(app, slug, fn):
 
 def test_service_hours_are_the_citys_local_hours(app):
     # Balikpapan books couriers 08:00–16:00 WITA (UTC+8).
-    _check(app, "balikpapan", lambda t: services.check_service_hours(t, datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc)))
+    _check(app, "balikpapan", lambda t: services.check_service_hours(datetime(2026, 11, 25, 0, 30, tzinfo=timezone.utc)))
     with pytest.raises(DeliveryRefused) as refused:
-        _check(app, "balikpapan", lambda t: services.check_service_hours(t, datetime(2026, 11, 25, 8, 5, tzinfo=timezone.utc)))
+        _check(app, "balikpapan", lambda t: services.check_service_hours(datetime(2026, 11, 25, 8, 5, tzinfo=timezone.utc)))
     assert "08:00" in str(refused.value) and "16:00" in str(refused.value)
 
 
@@ -81,7 +81,7 @@ def test_the_daily_quota_is_enforced(app):
 def test_addresses_outside_the_service_area_are_refused_with_the_reason(app, change, words):
     destination = Destination(**{**DESTINATIONS["balikpapan"].__dict__, **change})
     with pytest.raises(DeliveryRefused) as refused:
-        _check(app, "balikpapan", lambda t: services.quote(t, destination, "gosend"))
+        _check(app, "balikpapan", lambda t: services.quote(destination, "gosend"))
     assert words in str(refused.value)
 
 
@@ -89,9 +89,9 @@ def test_grab_limit_is_35_km_and_the_token_is_reused(app):
     far = Destination(**{**DESTINATIONS["tangerang-selatan"].__dict__, "latitude": -6.1000, "longitude": 106.8600,
                          "kecamatan_code": "36.74.06", "kelurahan": "Pamulang Barat"})
     with pytest.raises(DeliveryRefused):
-        _check(app, "tangerang-selatan", lambda t: services.quote(t, far, "grab"))
+        _check(app, "tangerang-selatan", lambda t: services.quote(far, "grab"))
     before = sandbox.token_requests("grab")
     for _ in range(3):
-        _check(app, "tangerang-selatan", lambda t: services.quote(t, DESTINATIONS["tangerang-selatan"], "grab"))
+        _check(app, "tangerang-selatan", lambda t: services.quote(DESTINATIONS["tangerang-selatan"], "grab"))
     assert sandbox.token_requests("grab") - before <= 1
     assert WORKING_HOUR.tzinfo is timezone.utc

@@ -186,7 +186,7 @@ def test_daily_report_uses_local_midnight(app):
 
     number = add_document(app, registration_no="BPP-7101")
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
-        tenant = get_tenant("balikpapan")
+        get_tenant("balikpapan")
         document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
         for hour, minute in ((15, 30), (16, 30)):  # 23:30 WITA on the 1st, 00:30 WITA on the 2nd
             db.session.add(DocumentEvent(document_id=document.id, from_status="received", to_status="ready",
@@ -195,8 +195,8 @@ def test_daily_report_uses_local_midnight(app):
         db.session.commit()
         from datetime import date
 
-        assert daily_report(tenant, date(2026, 3, 1))["moved"]["ready"] == 1
-        assert daily_report(tenant, date(2026, 3, 2))["moved"]["ready"] == 1
+        assert daily_report(date(2026, 3, 1))["moved"]["ready"] == 1
+        assert daily_report(date(2026, 3, 2))["moved"]["ready"] == 1
 
 
 def test_roles(app, staff):

@@ -37,8 +37,8 @@ def test_the_same_event_never_makes_two_rows(app):
     number = add_document(app, registration_no="NT-0002", status="ready")
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         document = get_document(number)
-        first = notify(document.tenant, "document_ready", "same-occurrence", document=document)
-        again = notify(document.tenant, "document_ready", "same-occurrence", document=document)
+        first = notify("document_ready", "same-occurrence", document=document)
+        again = notify("document_ready", "same-occurrence", document=document)
         db.session.commit()
         assert first.id == again.id
     assert _count(app) == 2  # the ready transition's own message, and this one

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from saas.extensions import db
 from saas.notifications import services
 from saas.notifications.models import Notification
-from saas.tenancy.scope import all_tenants
+from saas.tenancy.scope import all_tenants, tenant_bound
 from tests.conftest import wait_for
 from tests.factories import add_document
 from tests.notifications.conftest import drain, notifications
@@ -69,7 +69,8 @@ def test_a_send_lost_by_a_dead_worker_is_recognised_by_its_receipt_not_resent(ap
 
         with all_tenants():
             notification = db.session.get(Notification, row.id)
-        channel_for(notification.tenant, "whatsapp").send(notification)
+        with tenant_bound(notification.tenant):
+            channel_for("whatsapp").send(notification)
         db.session.rollback()
     row = wait_for(lambda: (r := notifications(app)[0]).status in ("sent", "delivered") and r,
                    message="the receipt to record the send")
@@ -136,7 +137,8 @@ def test_email_goes_out_with_html_in_the_citys_colours(app, message_gateways):
         row = db.session.scalar(sa.select(Notification))
         from saas.notifications.services import notify
 
-        notify(row.tenant, "document_ready", "email-test", document=row.document, channels=["email"])
+        with tenant_bound(row.tenant):
+            notify("document_ready", "email-test", document=row.document, channels=["email"])
         db.session.commit()
     drain(app)
     mails = message_gateways.received("email")

@@ -44,11 +44,10 @@ def test_every_event_has_both_languages_and_renders(app):
     from saas.notifications.services import preview
     from saas.notifications.templates import EVENTS
 
-    with app.app_context():
-        tenant = get_tenant("balikpapan")
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         for event in EVENTS:
             for language in ("id", "en"):
-                body, subject = preview(tenant, event, language)
+                body, subject = preview(event, language)
                 assert body and subject and "{" not in body
 
 

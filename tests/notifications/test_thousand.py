@@ -90,7 +90,7 @@ def _register(marker) -> list[int]:
             rules = DocumentRules(tenant)
             items = [rules.check(document_values(n, registration_no=f"K-{n:05d}", phone=f"08125{n:06d}7"))
                      for n in range(COUNT)]
-            register_many(tenant, items, Actor.system("test"), note="load")
+            register_many(items, Actor.system("test"), note="load")
             db.session.commit()
             return list(db.session.scalars(sa.select(Document.id).order_by(Document.id)))
 

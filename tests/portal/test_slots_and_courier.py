@@ -61,11 +61,11 @@ def test_a_full_slot_is_not_offered(app):
     with app.app_context():
         tenant = get_tenant("bontang")  # six people per slot
         with tenant_bound(tenant):
-            first_day, slots = services.available_slots(tenant)[0]
+            first_day, slots = services.available_slots()[0]
             slot = slots[0]
             db.session.add(PickupSlot(tenant_id=tenant.id, starts_at=slot.starts_at, booked=6))
             db.session.commit()
-            offered = {s.starts_at for _, day_slots in services.available_slots(tenant) for s in day_slots}
+            offered = {s.starts_at for _, day_slots in services.available_slots() for s in day_slots}
             assert slot.starts_at not in offered
             assert slots[1].starts_at in offered
 
@@ -75,14 +75,14 @@ def test_two_citizens_racing_for_the_last_place_do_not_overfill(app):
     with app.app_context():
         tenant = get_tenant("bontang")
         with tenant_bound(tenant):
-            slot = services.available_slots(tenant)[0][1][0]
+            slot = services.available_slots()[0][1][0]
             db.session.add(PickupSlot(tenant_id=tenant.id, starts_at=slot.starts_at, booked=5))
             db.session.commit()
             documents = db.session.scalars(sa.select(Document).where(Document.registration_no.in_(numbers))).all()
-            services.book_slot(tenant, documents[0], slot.starts_at)
+            services.book_slot(documents[0], slot.starts_at)
             db.session.commit()
             with pytest.raises(services.PortalRefused):
-                services.book_slot(tenant, documents[1], slot.starts_at)
+                services.book_slot(documents[1], slot.starts_at)
             db.session.rollback()
             assert db.session.scalar(sa.select(PickupSlot.booked)) == 6
 

@@ -5,6 +5,7 @@ import importlib
 import pkgutil
 
 from saas.couriers.providers.base import CourierProvider
+from saas.tenancy.scope import current_tenant
 
 _SKIP = {"base", "http"}
 
@@ -25,6 +26,7 @@ def _discover() -> dict[str, type[CourierProvider]]:
 PROVIDERS: dict[str, type[CourierProvider]] = _discover()
 
 
-def provider_for(tenant, name: str) -> CourierProvider:
+def provider_for(name: str) -> CourierProvider:
+    tenant = current_tenant
     cls = PROVIDERS[name]
     return cls(tenant, (tenant.courier_settings or {}).get(name) or {})
