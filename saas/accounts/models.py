@@ -18,6 +18,10 @@ _RANK = {"operator": 1, "supervisor": 2, "admin": 3}
 
 
 class User(UserMixin, Timestamps, db.Model):
+    """A platform table, not a tenant-owned one: a city's staff carry its ``tenant_id``, the
+    platform's super-admins none, so the automatic city filter cannot apply. Every read names
+    the city itself (``find_user``, ``load_session_user``, the staff page) and says so."""
+
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

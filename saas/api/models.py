@@ -11,7 +11,11 @@ from saas.models import Timestamps, UTCDateTime
 
 
 class ApiToken(Timestamps, db.Model):
-    """Shown once at creation, stored as a SHA-256 hash; revoked tokens are kept for the record."""
+    """Shown once at creation, stored as a SHA-256 hash; revoked tokens are kept for the record.
+
+    A platform table, not a tenant-owned one: city tokens carry their ``tenant_id``, platform
+    tokens none, and a token is found by its hash before any city is bound; the API then
+    refuses a token whose city is not the URL's (``token_from_header`` and the views)."""
 
     __tablename__ = "api_token"
 

@@ -127,19 +127,17 @@ def _take_place(starts_at: datetime) -> bool:
                 db.session.add(PickupSlot(tenant_id=tenant.id, starts_at=starts_at, booked=0))
         except sa.exc.IntegrityError:
             pass  # another booking made the row first
-    table = PickupSlot.__table__
-    result = db.session.execute(sa.update(table).where(
-        table.c.tenant_id == tenant.id, table.c.starts_at == starts_at, table.c.booked < capacity)
-        .values(booked=table.c.booked + 1))
+    # An ORM UPDATE, so the session's city filter narrows it like any query.
+    result = db.session.execute(
+        sa.update(PickupSlot).where(PickupSlot.starts_at == starts_at, PickupSlot.booked < capacity)
+        .values(booked=PickupSlot.booked + 1).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
 def _give_back_place(starts_at: datetime) -> None:
-    tenant = current_tenant
-    table = PickupSlot.__table__
-    db.session.execute(sa.update(table).where(
-        table.c.tenant_id == tenant.id, table.c.starts_at == starts_at, table.c.booked > 0)
-        .values(booked=table.c.booked - 1))
+    db.session.execute(
+        sa.update(PickupSlot).where(PickupSlot.starts_at == starts_at, PickupSlot.booked > 0)
+        .values(booked=PickupSlot.booked - 1).execution_options(synchronize_session=False))
 
 
 def book_slot(document: Document, starts_at: datetime, now: datetime | None = None) -> PickupBooking:

@@ -124,3 +124,32 @@ def test_every_tenant_owned_table_leads_its_keys_with_tenant_id(app):
         for constraint in table.constraints:
             if isinstance(constraint, sa.UniqueConstraint):
                 assert constraint.columns.keys()[0] == "tenant_id", (table.name, constraint.name)
+
+
+def test_the_bound_city_is_named_one_way_and_freeing_a_slot_place_touches_only_it(app):
+    """``current_tenant`` answers from the session's binding; a slot UPDATE is narrowed by it."""
+    from datetime import datetime, timezone
+
+    from saas.portal.models import PickupSlot
+    from saas.portal.services import _give_back_place
+    from saas.tenancy.scope import current_tenant
+
+    moment = datetime(2030, 1, 7, 1, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        assert not current_tenant
+        for slug in ("balikpapan", "samarinda"):
+            with tenant_bound(get_tenant(slug)):
+                assert current_tenant.slug == slug
+                db.session.add(PickupSlot(starts_at=moment, booked=3))
+                db.session.commit()
+        with tenant_bound(get_tenant("balikpapan")):
+            _give_back_place(moment)
+            db.session.commit()
+        with all_tenants():
+            booked = dict(db.session.execute(sa.select(PickupSlot.tenant_id, PickupSlot.booked)
+                                             .where(PickupSlot.starts_at == moment)).all())
+        assert sorted(booked.values()) == [2, 3]
+        assert booked[get_tenant("balikpapan").id] == 2
+        with all_tenants():
+            db.session.execute(sa.delete(PickupSlot).where(PickupSlot.starts_at == moment))
+            db.session.commit()
