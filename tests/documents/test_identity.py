@@ -107,3 +107,26 @@ def test_a_kk_entry_date_must_exist(app):
                 clean_kk(bad)
     assert clean_kk("6471052902200007") == "6471052902200007"  # 29 Feb 2020
 
+
+@pytest.mark.parametrize("text, redacted", [
+    ("NIK saya 6471 0117 0890 0001 tolong", "NIK saya 6471**********01 tolong"),
+    ("nik:6471-0545-0890-0002.", "nik:6471**********02."),
+    ("64.71.01.170890.0001", "6471**********01"),
+    ("647101 170890 0001 dan 2 dokumen", "6471**********01 dan 2 dokumen"),
+    ("KK 6471 0501 0120 0007, NIK 6471-0117-0890-0001", "KK 6471**********07, NIK 6471**********01"),
+    ("6471 0117 0890 0001 2", "6471**********01 2"),
+])
+def test_niks_and_kk_numbers_written_with_spaces_dots_or_dashes_are_redacted(text, redacted):
+    assert redact_niks(text) == redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Hubungi 0812-3456-7890 atau 0812 3456 7890",
+    "lahir 17-08-1990, diambil 17.08.2026 pukul 10.30",
+    "ongkir Rp 1.500.000 dan Rp 25.000",
+    "telepon 0812 3456 7890 1234",
+    "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+    "Jl. Sudirman No. 12 RT 03 RW 04",
+])
+def test_ordinary_numbers_are_left_alone(text):
+    assert redact_niks(text) == text
