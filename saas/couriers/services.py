@@ -20,6 +20,7 @@ from saas.geo import road_distance_km
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
+from saas.security import redact_niks
 from saas.tenancy.scope import all_tenants, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
@@ -74,7 +75,7 @@ def dropoff_place(delivery_or_destination) -> Place:
     d = delivery_or_destination
     return Place(name=d.recipient_name, address=f"{d.address}, {d.kelurahan}".strip(", "),
                  latitude=d.latitude, longitude=d.longitude, contact_name=d.recipient_name,
-                 contact_phone=d.recipient_phone, note=(d.driver_note or "")[:200])
+                 contact_phone=d.recipient_phone, note=redact_niks(d.driver_note or "")[:200])
 
 
 def _local_now(tenant, now: datetime | None = None) -> datetime:
@@ -172,7 +173,7 @@ def request_delivery(tenant, documents: list[Document], destination: Destination
         recipient_name=destination.recipient_name, recipient_phone=destination.recipient_phone,
         address=destination.address, kecamatan_code=destination.kecamatan_code, kelurahan=destination.kelurahan,
         latitude=destination.latitude, longitude=destination.longitude,
-        driver_note=(destination.driver_note or "")[:300] or None,
+        driver_note=redact_niks(destination.driver_note or "")[:300] or None,
         pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin(),
     )
     db.session.add(delivery)
@@ -506,7 +507,7 @@ def cancel(delivery: Delivery, actor: Actor, reason: str) -> None:
             provider_for(delivery.tenant, delivery.provider).cancel(delivery.provider_ref)
         except ProviderError as exc:
             raise DeliveryRefused(_l("The courier refused the cancellation: %(why)s", why=str(exc))) from None
-    delivery.failure_reason = reason[:300]
+    delivery.failure_reason = redact_niks(reason)[:300]
     move(delivery, "cancelled", source="office" if actor.kind == "staff" else "portal", note=reason)
 
 
