@@ -5,6 +5,9 @@ import logging
 import re
 
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
+#: Groups of two or more digits joined by one space, dot or dash: ``6471 0117 0890 0001``, ``64.71.01.170890.0001``.
+_DIGIT_GROUPS = re.compile(r"(?<!\d)\d{2,}(?:[ .\-]\d{2,})+")
+_GROUP = re.compile(r"\d+")
 
 
 def mask_nik(nik: str | None) -> str:
@@ -25,9 +28,41 @@ def mask_email(email: str | None) -> str:
     return f"{local[0]}***{local[-1] if len(local) > 1 else ''}@{domain}"
 
 
+def _nik_shaped(digits: str) -> bool:
+    """Province 11–94, day 01–71 (women +40), month 01–12: what a NIK or a KK number can be.
+
+    Only used for numbers written in groups, so that dates, phone numbers (08…) and amounts are left alone.
+    """
+    return (11 <= int(digits[:2]) <= 94 and 1 <= int(digits[6:8]) <= 71 and 1 <= int(digits[8:10]) <= 12)
+
+
+def _redact_groups(match: re.Match) -> str:
+    """Mask every run of whole groups that adds up to a NIK-shaped 16 digits; keep the rest."""
+    text = match.group(0)
+    groups = [(g.start(), g.end(), g.group(0)) for g in _GROUP.finditer(text)]
+    out, done, i = [], 0, 0
+    while i < len(groups):
+        total, j = 0, i
+        while j < len(groups) and total < 16:
+            total += len(groups[j][2])
+            j += 1
+        digits = "".join(g[2] for g in groups[i:j])
+        if total == 16 and _nik_shaped(digits):
+            out.append(text[done:groups[i][0]] + mask_nik(digits))
+            done, i = groups[j - 1][1], j
+        else:
+            i += 1
+    return "".join(out) + text[done:]
+
+
 def redact_niks(text: str) -> str:
-    """Any 16-digit run in free text (a NIK or a KK number) is masked."""
-    return _SIXTEEN_DIGITS.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
+    """NIKs and KK numbers in free text are masked, whole or written in groups (spaces, dots, dashes).
+
+    Any 16-digit run is masked; grouped digits only when they add up to a NIK-shaped number, so that
+    dates, phone numbers and rupiah amounts stay readable.
+    """
+    text = _SIXTEEN_DIGITS.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
+    return _DIGIT_GROUPS.sub(_redact_groups, text)
 
 
 def _redacting_factory(base):

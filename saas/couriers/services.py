@@ -75,7 +75,7 @@ def dropoff_place(delivery_or_destination) -> Place:
     d = delivery_or_destination
     return Place(name=d.recipient_name, address=f"{d.address}, {d.kelurahan}".strip(", "),
                  latitude=d.latitude, longitude=d.longitude, contact_name=d.recipient_name,
-                 contact_phone=d.recipient_phone, note=(d.driver_note or "")[:200])
+                 contact_phone=d.recipient_phone, note=redact_niks(d.driver_note or "")[:200])
 
 
 def _local_now(now: datetime | None = None) -> datetime:
@@ -179,7 +179,7 @@ def request_delivery(documents: list[Document], destination: Destination, provid
         recipient_name=destination.recipient_name, recipient_phone=destination.recipient_phone,
         address=destination.address, kecamatan_code=destination.kecamatan_code, kelurahan=destination.kelurahan,
         latitude=destination.latitude, longitude=destination.longitude,
-        driver_note=(destination.driver_note or "")[:300] or None,
+        driver_note=redact_niks(destination.driver_note or "")[:300] or None,
         pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin(),
     )
     db.session.add(delivery)

@@ -1,8 +1,9 @@
 """NIK, KK number and phone: checked on the way in, matchable, never readable at rest.
 
 python-stdnum checks a NIK's length, province/regency (its own table of Kemendagri codes) and
-birth date (women +40 on the day); this module adds what it lacks: the kecamatan part is not
-``00`` and the serial is not ``0000``. The region part is where the NIK was first issued, so a
+birth date (women +40 on the day); this module adds what it lacks: the day is 01–31 or 41–71
+(stdnum takes it modulo 40, so day 99 passed as the 19th), the kecamatan part is not ``00`` and
+the serial is not ``0000``. The region part is where the NIK was first issued, so a
 NIK from another city is as valid as a local one.
 
 At rest a NIK is a keyed hash (to find and compare it) plus a Fernet token (to show it to the
@@ -48,6 +49,8 @@ def clean_nik(value: str | None) -> str:
         stdnum_nik.validate(number)
     except StdnumError:
         raise IdentityError(_l("This NIK's region or birth date is not valid.")) from None
+    if not (1 <= int(number[6:8]) <= 31 or 41 <= int(number[6:8]) <= 71):
+        raise IdentityError(_l("This NIK's region or birth date is not valid."))
     if number[4:6] == "00":
         raise IdentityError(_l("This NIK's kecamatan part is not valid."))
     if number[12:] == "0000":
@@ -64,10 +67,21 @@ def clean_kk(value: str | None) -> str:
     number = _digits(value)
     if len(number) != 16:
         raise IdentityError(_l("A KK number has 16 digits."))
-    day, month = int(number[6:8]), int(number[8:10])
-    if not (1 <= day <= 31 and 1 <= month <= 12) or number[12:] == "0000" or number[:2] == "00":
+    if not _real_ddmmyy(number[6:12]) or number[12:] == "0000" or number[:2] == "00":
         raise IdentityError(_l("This KK number is not valid."))
     return number
+
+
+def _real_ddmmyy(text: str) -> bool:
+    """A date that exists in 19YY or 20YY: 31-02 never, 29-02 in a leap year."""
+    day, month, year = int(text[:2]), int(text[2:4]), int(text[4:])
+    for century in (1900, 2000):
+        try:
+            date(century + year, month, day)
+            return True
+        except ValueError:
+            pass
+    return False
 
 
 def clean_phone(value: str | None) -> str:

@@ -21,6 +21,7 @@ from saas.documents.lifecycle import Actor, record_received
 from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document, DocumentEvent
 from saas.extensions import db
 from saas.models import utcnow
+from saas.security import redact_niks
 from saas.tenancy.models import Tenant
 from saas.tenancy.scope import current_tenant
 
@@ -76,6 +77,14 @@ class DocumentRules:
         for key in ("registration_no", "nik", "name", "doc_type", "phone"):
             if not get(key):
                 item.refuse(key, _l("This field is required."), REASON_MISSING)
+        for key in raw:  # PostgreSQL cannot store it: refused here, not when the batch is imported
+            if "\x00" in get(key):
+                item.refuse(key, _l("Contains a NUL character, which cannot be stored: remove it and save "
+                                    "the file again."), REASON_BAD_VALUE)
+        for key in ("registration_no", "name"):  # shown in pages and URLs: a NIK goes in its own column
+            if redact_niks(get(key)) != get(key):
+                item.refuse(key, _l("This looks like a NIK; a NIK belongs in the NIK column only."),
+                            REASON_BAD_VALUE)
         if item.errors:
             return item
         registration_no = get("registration_no").upper()

@@ -27,7 +27,7 @@ from saas.documents.services import (
 )
 from saas.extensions import db
 from saas.models import utcnow
-from saas.security import mask_nik
+from saas.security import mask_nik, redact_niks
 from saas.tenancy.scope import current_tenant
 
 #: SIAK column → Antar field. The first five are required.
@@ -44,6 +44,12 @@ COLUMNS = {
 REQUIRED_COLUMNS = ("no_registrasi", "nik", "nama", "jenis_dokumen", "no_hp")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+#: Rows looked at, empty ones included: a sheet of millions of ``<row/>`` is refused early, not read through.
+MAX_ROWS_LOOKED_AT = 5 * MAX_ROWS
+#: What the workbook's parts may unpack to: a 5 MB .xlsx can hide gigabytes of XML.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+#: Columns read from the sheet, whatever its <dimension> says (the header names at most len(COLUMNS)).
+MAX_COLUMNS = 64
 TEMPLATE_ROWS = [
     ["no_registrasi", "nik", "nama", "jenis_dokumen", "no_hp", "email", "no_kk", "kecamatan"],
     ["6471-KTP-20261127-0001", "6471054508900002", "Siti Aminah", "ktp_el", "081234567890",
@@ -68,11 +74,12 @@ class RowVerdict:
 
     @property
     def registration_no(self) -> str:
-        return (self.raw.get("registration_no") or "").strip().upper()
+        """As typed, but never a whole NIK: shown on the preview and kept in the batch's refusals."""
+        return redact_niks((self.raw.get("registration_no") or "").strip().upper())
 
     @property
     def name(self) -> str:
-        return (self.raw.get("name") or "").strip()
+        return redact_niks((self.raw.get("name") or "").strip())
 
     @property
     def nik_masked(self) -> str:
@@ -84,7 +91,7 @@ class RowVerdict:
 
     @property
     def message(self) -> str:
-        return "; ".join(f"{field}: {why}" for field, why in self.item.errors.items())
+        return redact_niks("; ".join(f"{field}: {why}" for field, why in self.item.errors.items()))
 
 
 def _file_format(filename: str) -> str:
@@ -123,13 +130,27 @@ def _rows_from_csv(raw: bytes) -> list[dict]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = _check_header(next(reader))
     rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        rows.append({COLUMNS[name]: (values[i] if i < len(values) else "") for i, name in enumerate(header)})
-        if len(rows) > MAX_ROWS:
-            raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
+    try:
+        for values in reader:
+            _count_looked_at(reader.line_num)
+            if not any(v.strip() for v in values):
+                continue
+            rows.append({COLUMNS[name]: (values[i] if i < len(values) else "") for i, name in enumerate(header)})
+            if len(rows) > MAX_ROWS:
+                raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a stray quote: say which row
+        if "field limit" in str(exc):
+            raise FileRefused(_l("Row %(row)s has a field longer than %(limit)s characters.",
+                                 row=reader.line_num, limit=f"{csv.field_size_limit():,}")) from None
+        raise FileRefused(_l("Row %(row)s cannot be read as CSV.", row=reader.line_num)) from None
     return rows
+
+
+def _count_looked_at(looked_at: int) -> None:
+    """Empty rows are no data rows, but a file may not make us look at millions of them."""
+    if looked_at > MAX_ROWS_LOOKED_AT:
+        raise FileRefused(_l("The sheet has more than %(limit)s rows, most of them empty: delete the empty rows "
+                             "and save it again.", limit=f"{MAX_ROWS_LOOKED_AT:,}"))
 
 
 def _cell(value) -> str:
@@ -143,35 +164,58 @@ def _cell(value) -> str:
 def _rows_from_xlsx(raw: bytes) -> list[dict]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(raw)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:
         raise FileRefused(_l("The file cannot be read as an Excel workbook (.xlsx).")) from None
     try:
-        sheet = book.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        try:
-            header = _check_header(list(next(values)))
-        except StopIteration:
-            raise FileRefused(_l("The file is empty.")) from None
-        rows = []
-        for line in values:
-            if not any(v not in (None, "") for v in line):
-                continue
-            row = {}
-            for i, name in enumerate(header):
-                value = line[i] if i < len(line) else None
-                if name in ("nik", "no_kk") and isinstance(value, (int, float)):
-                    # Excel keeps 15 significant digits: a 16-digit number typed as a number is damaged.
-                    row[COLUMNS[name]] = "#number"
-                else:
-                    row[COLUMNS[name]] = _cell(value)
-            rows.append(row)
-            if len(rows) > MAX_ROWS:
-                raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
-        return rows
+        return _read_sheet(book.worksheets[0])
+    except FileRefused:
+        raise
+    except Exception:  # broken XML inside a valid zip shows only while reading
+        raise FileRefused(_l("The file cannot be read as an Excel workbook (.xlsx).")) from None
     finally:
         book.close()
+
+
+def _check_unpacked_size(raw: bytes) -> None:
+    import zipfile
+
+    try:
+        unpacked = sum(part.file_size for part in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except Exception:
+        raise FileRefused(_l("The file cannot be read as an Excel workbook (.xlsx).")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileRefused(_l("The workbook unpacks to more than %(mb)s MB: split the export.",
+                             mb=MAX_UNPACKED_BYTES // (1024 * 1024)))
+
+
+def _read_sheet(sheet) -> list[dict]:
+    """Rows as they stream, counted: the sheet's own <dimension> is not trusted for size or width."""
+    sheet.reset_dimensions()
+    values = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    try:
+        header = _check_header(list(next(values)))
+    except StopIteration:
+        raise FileRefused(_l("The file is empty.")) from None
+    rows = []
+    for looked_at, line in enumerate(values, start=2):
+        _count_looked_at(looked_at)
+        if not any(v not in (None, "") for v in line):
+            continue
+        row = {}
+        for i, name in enumerate(header):
+            value = line[i] if i < len(line) else None
+            if name in ("nik", "no_kk") and isinstance(value, (int, float)):
+                # Excel keeps 15 significant digits: a 16-digit number typed as a number is damaged.
+                row[COLUMNS[name]] = "#number"
+            else:
+                row[COLUMNS[name]] = _cell(value)
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise FileRefused(_l("More than %(limit)s rows: split the export.", limit=f"{MAX_ROWS:,}"))
+    return rows
 
 
 def read_rows(filename: str, raw: bytes) -> tuple[str, list[dict]]:

@@ -38,9 +38,9 @@ from saas.documents.services import (
     status_counts,
 )
 from saas.extensions import db
-from saas.security import mask_nik
 from saas.office.forms import EmptyForm
 from saas.office.shell import document_panels, office_blueprint
+from saas.security import mask_nik, redact_niks
 from saas.tenancy.scope import current_tenant
 
 office = office_blueprint("office", __name__)
@@ -92,6 +92,7 @@ def home():
 
 
 NIK_SEARCH_KEY = "office_nik_search"
+_NIK_SEPARATORS = str.maketrans("", "", " .-")
 
 
 @office.route("/search", methods=["GET", "POST"])
@@ -103,9 +104,11 @@ def search():
     text = (request.form.get("q") or "").strip()[:60]
     keep = {k: request.form.get(k) for k in ("status", "doc_type", "from", "to") if request.form.get(k)}
     digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) == 16 and len(digits) >= len(text.replace(" ", "")):
+    # 6471 0117 0890 0001, 6471-0545-0890-0002, 64.71.01.170890.0001 or "NIK 6471…": a NIK all the same.
+    if len(digits) == 16 and (text.translate(_NIK_SEPARATORS).isdigit() or redact_niks(text) != text):
         session[NIK_SEARCH_KEY] = {"hash": identity_hash(digits), "masked": mask_nik(digits)}
         return redirect(url_for("office.home", nik="1", **keep))
+    text = redact_niks(text)  # what is left is no whole NIK, but may still hold one among other words
     return redirect(url_for("office.home", q=text, **keep) if text else url_for("office.home", **keep))
 
 

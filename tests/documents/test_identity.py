@@ -80,3 +80,53 @@ def test_stored_form_matches_but_cannot_be_read(app):
         assert stored["nik_masked"] == "6471**********01"
         assert stored["nik_hash"] == identity_hash("6471051708900001") != identity_hash("6471051708900002")
         assert decrypt(stored["nik_encrypted"]) == "6471051708900001"
+
+
+@pytest.mark.parametrize("nik", [
+    "6471059908900002",   # day 99: python-stdnum reads it as 19 (99 % 40)
+    "6471058108900002",   # day 81 = 41 + 40: no such day, for men or women
+    "6471053102900002",   # 31 February
+    "6471052902010002",   # 29 February 1901 / 2001: neither is a leap year
+])
+def test_impossible_birth_days_are_refused(app, nik):
+    with app.test_request_context("/?lang=en"):
+        with pytest.raises(IdentityError) as refused:
+            clean_nik(nik)
+        assert "region or birth date" in str(refused.value)
+
+
+def test_29_february_is_a_birth_day_in_a_leap_year():
+    assert clean_nik("6471052902000002") == "6471052902000002"   # 2000
+    assert clean_nik("6471056902960002") == "6471056902960002"   # a woman born 29-02-1996
+
+
+def test_a_kk_entry_date_must_exist(app):
+    with app.test_request_context("/?lang=en"):
+        for bad in ("6471053102200007", "6471052902210007", "6471054101200007"):  # 31 Feb, 29 Feb 2021, day 41
+            with pytest.raises(IdentityError):
+                clean_kk(bad)
+    assert clean_kk("6471052902200007") == "6471052902200007"  # 29 Feb 2020
+
+
+@pytest.mark.parametrize("text, redacted", [
+    ("NIK saya 6471 0117 0890 0001 tolong", "NIK saya 6471**********01 tolong"),
+    ("nik:6471-0545-0890-0002.", "nik:6471**********02."),
+    ("64.71.01.170890.0001", "6471**********01"),
+    ("647101 170890 0001 dan 2 dokumen", "6471**********01 dan 2 dokumen"),
+    ("KK 6471 0501 0120 0007, NIK 6471-0117-0890-0001", "KK 6471**********07, NIK 6471**********01"),
+    ("6471 0117 0890 0001 2", "6471**********01 2"),
+])
+def test_niks_and_kk_numbers_written_with_spaces_dots_or_dashes_are_redacted(text, redacted):
+    assert redact_niks(text) == redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Hubungi 0812-3456-7890 atau 0812 3456 7890",
+    "lahir 17-08-1990, diambil 17.08.2026 pukul 10.30",
+    "ongkir Rp 1.500.000 dan Rp 25.000",
+    "telepon 0812 3456 7890 1234",
+    "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+    "Jl. Sudirman No. 12 RT 03 RW 04",
+])
+def test_ordinary_numbers_are_left_alone(text):
+    assert redact_niks(text) == text

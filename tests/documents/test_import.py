@@ -139,3 +139,114 @@ def test_a_batch_of_another_city_is_not_found(app, staff):
     path = response.headers["Location"]
     staff("operator", slug="samarinda")
     assert client.get(path.replace("balikpapan", "samarinda")).status_code == 404
+
+
+def _hand_made_xlsx(sheet_rows: bytes, dimension: str = "A1:H2") -> bytes:
+    """A minimal workbook written by hand, so a test can put in it what no spreadsheet program would."""
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',  # noqa: E501
+        "_rels/.rels": b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',  # noqa: E501
+        "xl/workbook.xml": b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="SIAK" sheetId="1" r:id="rId1"/></sheets></workbook>',  # noqa: E501
+        "xl/_rels/workbook.xml.rels": b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',  # noqa: E501
+        "xl/worksheets/sheet1.xml": b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'  # noqa: E501
+                                    + f'<dimension ref="{dimension}"/><sheetData>'.encode() + sheet_rows
+                                    + b"</sheetData></worksheet>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return out.getvalue()
+
+
+def _text_row(*values: str) -> bytes:
+    cells = "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in values)
+    return f"<row>{cells}</row>".encode()
+
+
+@pytest.fixture
+def rows_parsed(monkeypatch):
+    """How many rows openpyxl's parser handed over: a refused file must stop early, not after millions."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    seen = {"rows": 0}
+    parse = WorkSheetParser.parse
+
+    def counting(self):
+        for row in parse(self):
+            seen["rows"] += 1
+            yield row
+
+    monkeypatch.setattr(WorkSheetParser, "parse", counting)
+    return seen
+
+
+def test_an_xlsx_of_millions_of_empty_rows_is_refused_early(app, staff, rows_parsed):
+    client = staff("operator")
+    raw = _hand_made_xlsx(_text_row(*HEADER.split(",")) + b"<row/>" * 5_000_000, dimension="A1:Z5000000")
+    assert len(raw) < 100_000
+    response = upload(client, raw, "siak.xlsx")
+    assert response.status_code == 422
+    assert "sebagian besar kosong" in response.get_data(as_text=True)
+    assert rows_parsed["rows"] <= 5 * siak_import.MAX_ROWS + 1
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_empty_rows_are_not_data_rows_and_a_lying_dimension_is_ignored(app, staff, rows_parsed):
+    client = staff("operator")
+    row = _text_row("BPP-0400", make_nik(serial=400), "Rina", "ktp_el", "081234560400")
+    raw = _hand_made_xlsx(_text_row(*HEADER.split(",")) + b"<row/>" * 30_000 + row, dimension="A1:XFD1048576")
+    response = upload(client, raw, "siak.xlsx")
+    assert response.status_code == 302
+    assert "Baru: 1" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert rows_parsed["rows"] <= 2 * 30_002  # the upload and the preview, no padding up to 1,048,576
+
+
+def test_a_csv_field_over_the_limit_is_refused_naming_the_row(app, staff):
+    client = staff("operator")
+    raw = csv_file(f"BPP-0500,{make_nik(serial=500)},Rina,ktp_el,081234560500,,,",
+                   f"BPP-0501,{make_nik(serial=501)},{'x' * 200_000},ktp_el,081234560501,,,")
+    response = upload(client, raw)
+    assert response.status_code == 422
+    assert "Baris 3" in response.get_data(as_text=True)
+    with app.app_context(), all_tenants():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_nul_in_a_csv_field_refuses_the_row_at_preview_and_the_rest_imports(app, staff):
+    client = staff("operator")
+    raw = csv_file(f"BPP-0600,{make_nik(serial=600)},Ri\x00na,ktp_el,081234560600,,,",
+                   f"BPP-0601,{make_nik(serial=601)},Budi,ktp_el,081234560601,bu\x00di@example.test,,",
+                   f"BPP-0602,{make_nik(serial=602)},Ani,ktp_el,081234560602,,,")
+    response = upload(client, raw)
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Baru: 1" in preview and "Ditolak: 2" in preview and "karakter NUL" in preview
+    assert confirm(client, response.headers["Location"]).status_code == 302
+    with app.app_context(), all_tenants():
+        assert set(db.session.scalars(sa.select(Document.registration_no))) == {"BPP-0602"}
+        assert {r["row"] for r in db.session.scalars(sa.select(ImportBatch)).one().refusals} == {2, 3}
+
+
+def test_a_nik_typed_in_the_registration_column_is_neither_shown_nor_kept(app, staff):
+    client = staff("operator")
+    spaced = "6471 0117 0890 0001"
+    raw = csv_file(f"{spaced},{make_nik(serial=700)},Rina,ktp_el,081234560700,,,",
+                   f"6471011708900001,{make_nik(serial=701)},Budi,ktp_el,081234560701,,,",
+                   f"BPP-0702,{make_nik(serial=702)},6471-0117-0890-0001,ktp_el,081234560702,,,",
+                   f"BPP-0703,{make_nik(serial=703)},Ani,ktp_el,081234560703,,,")
+    response = upload(client, raw)
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Baru: 1" in preview and "Ditolak: 3" in preview and "tampak seperti NIK" in preview
+    for whole in (spaced, "6471011708900001", "6471-0117-0890-0001", "0117 0890"):
+        assert whole not in preview
+    assert "6471**********01" in preview
+    confirm(client, response.headers["Location"])
+    with app.app_context(), all_tenants():
+        refusals = db.session.scalars(sa.select(ImportBatch)).one().refusals
+        assert {r["row"] for r in refusals} == {2, 3, 4}
+        assert "0117" not in repr(refusals) and set(db.session.scalars(sa.select(Document.registration_no))) == {"BPP-0703"}
+    assert "0117" not in client.get(response.headers["Location"]).get_data(as_text=True)

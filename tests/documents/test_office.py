@@ -221,3 +221,18 @@ def test_roles(app, staff):
     assert client.get("/balikpapan/office/settings/").status_code == 403
     client = staff("admin")
     assert client.get("/balikpapan/office/settings/").status_code == 200
+
+
+def test_a_nik_written_with_spaces_dots_or_dashes_is_searched_as_a_nik_and_never_enters_a_url(app, staff):
+    client = staff("operator")
+    nik = make_nik(serial=4323)
+    add_document(app, registration_no="BPP-1201", name="Siti Aminah", nik=nik)
+    add_document(app, registration_no="BPP-1202", name="Budi Santoso")
+    for typed in (f"{nik[:4]}-{nik[4:8]}-{nik[8:12]}-{nik[12:]}", f"{nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}",
+                  f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}.{nik[6:12]}.{nik[12:]}", f"NIK {nik}"):
+        response = submit(client, "/balikpapan/office/", {"q": typed}, action="/balikpapan/office/search")
+        location = response.headers["Location"]
+        assert response.status_code == 302 and "q=" not in location and nik[4:12] not in location, location
+        page = client.get(location).get_data(as_text=True)
+        assert "BPP-1201" in page and "BPP-1202" not in page, typed
+        assert f"Dokumen dengan NIK {nik[:4]}**********{nik[-2:]}" in page and nik[4:12] not in page
