@@ -22,8 +22,8 @@ def test_a_nik_in_the_driver_note_is_masked_on_the_delivery_and_in_what_go_send_
             destination = services.Destination(**{**DESTINATIONS["balikpapan"].__dict__,
                                                   "driver_note": f"Pagar hijau, titip ke NIK {SPACED}"})
             assert services.dropoff_place(destination).note == "Pagar hijau, titip ke NIK 6471**********01"
-            quoted = services.quote(tenant, destination, "gosend")
-            delivery = services.request_delivery(tenant, [get_document(number)], destination, "gosend", quoted,
+            quoted = services.quote(destination, "gosend")
+            delivery = services.request_delivery([get_document(number)], destination, "gosend", quoted,
                                                  Actor.citizen(), now=WORKING_HOUR)
             db.session.commit()
             assert delivery.driver_note == "Pagar hijau, titip ke NIK 6471**********01"
