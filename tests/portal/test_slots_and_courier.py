@@ -70,7 +70,8 @@ def test_a_full_slot_is_not_offered(app):
             assert slots[1].starts_at in offered
 
 
-def test_two_citizens_racing_for_the_last_place_do_not_overfill(app):
+def test_a_slot_that_is_full_is_no_longer_offered(app):
+    """(The true race for the last places is in test_slot_race.py.)"""
     numbers = [add_document(app, slug="bontang", registration_no=f"SL-R{n}", status="ready") for n in range(2)]
     with app.app_context():
         tenant = get_tenant("bontang")
