@@ -23,8 +23,7 @@ from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
 from saas.security import redact_niks
-from saas.tenancy.scope import all_tenants, tenant_bound
-from saas.tenancy.scope import current_tenant
+from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
 CANCELLABLE = ("quoted", "booked", "driver_assigned")

@@ -28,8 +28,7 @@ from saas.notifications.channels.base import SendError
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, render
 from saas.routing import look_up, remember
-from saas.tenancy.scope import all_tenants, tenant_bound
-from saas.tenancy.scope import current_tenant
+from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 log = logging.getLogger(__name__)
 #: The send job, named rather than imported: jobs import services, never the other way.

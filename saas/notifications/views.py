@@ -15,10 +15,9 @@ from saas.notifications.channels.sms import report_token
 from saas.notifications.channels.whatsapp import app_secret
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, LANGUAGES
-from saas.tenancy.scope import tenant_bound
+from saas.tenancy.scope import current_tenant, tenant_bound
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
-from saas.tenancy.scope import current_tenant
 
 webhooks = Blueprint("message_webhooks", __name__, url_prefix="/webhooks/messages")
 csrf.exempt(webhooks)

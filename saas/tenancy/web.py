@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from saas.tenancy.scope import bind_tenant
+from saas.tenancy.scope import bind_tenant, current_tenant
 from saas.tenancy.services import get_tenant
-from saas.tenancy.scope import current_tenant
 
 TENANT_ARG = "tenant_slug"
 
