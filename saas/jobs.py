@@ -30,7 +30,8 @@ from saas.extensions import db
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("default", "notifications", "couriers", "stats")
+#: In the order a worker takes them: what a citizen is waiting for first, bulk messages and rollups last.
+QUEUE_NAMES = ("notifications", "couriers", "default", "notifications_bulk", "stats")
 _PENDING_KEY = "antar_jobs_after_commit"
 CRON_LEADER_KEY = "antar:cron:leader"
 

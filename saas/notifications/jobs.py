@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 DIGEST_LOCAL_HOUR = 7
 
 
-def send_notification(notification_id: int) -> str:
-    return services.send(notification_id)
+def drain(tenant_id: int, lane: str) -> int:
+    """A batch of one city's messages in one lane (``services.drain``)."""
+    return services.drain(tenant_id, lane)
 
 
 def _active_tenants() -> list[Tenant]:
@@ -31,10 +32,10 @@ def sweep_outbox() -> int:
     replayed = 0
     for tenant in _active_tenants():
         with tenant_bound(tenant):
-            ids = services.sweep()
-        if ids:
-            services.enqueue_sends(ids)
-            replayed += len(ids)
+            items = services.sweep()
+        if items:
+            services.enqueue_sends(items)
+            replayed += len(items)
     if replayed:
         log.info("sweeper re-enqueued %d notification(s)", replayed)
     return replayed

@@ -18,6 +18,7 @@ NOTIFICATION_STATUS_LABELS = {
     "delivered": _l("Delivered"),
     "failed": _l("Failed, will retry"),
     "dead": _l("Gave up"),
+    "superseded": _l("Not sent: no longer true"),
 }
 NOTIFICATION_STATUSES = tuple(NOTIFICATION_STATUS_LABELS)
 CHANNELS = ("whatsapp", "sms", "email")
@@ -67,7 +68,7 @@ class Notification(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "document_id"),
         sa.Index(None, "tenant_id", "status", "updated_at"),
         sa.Index(None, "tenant_id", "created_at"),
-        sa.CheckConstraint("status in ('pending', 'queued', 'sent', 'delivered', 'failed', 'dead')",
+        sa.CheckConstraint("status in ('pending', 'queued', 'sent', 'delivered', 'failed', 'dead', 'superseded')",
                            name="status"),
         sa.CheckConstraint("channel in ('whatsapp', 'sms', 'email')", name="channel"),
     )

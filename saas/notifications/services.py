@@ -17,6 +17,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
 from saas import events
+from saas.couriers.models import Delivery
 from saas.documents.links import document_link
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
@@ -31,10 +32,23 @@ from saas.routing import look_up, remember
 from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 log = logging.getLogger(__name__)
-#: The send job, named rather than imported: jobs import services, never the other way.
-SEND_JOB = "saas.notifications.jobs.send_notification"
+#: The job that sends a batch of one city's messages in one lane, named rather than imported:
+#: jobs import services, never the other way.
+DRAIN_JOB = "saas.notifications.jobs.drain"
 SENDABLE = ("pending", "queued", "failed")
-STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4}
+STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4, "superseded": 4}
+#: Two lanes, two RQ queues; workers take the transactional one first (``saas.jobs.QUEUE_NAMES``).
+TRANSACTIONAL, BULK = "notifications", "notifications_bulk"
+#: Reminders and digests can wait; everything a citizen is waiting to hear cannot.
+BULK_EVENTS = frozenset({"uncollected_reminder", "pickup_reminder", "supervisor_digest"})
+
+
+def lane_of(event: str) -> str:
+    return BULK if event in BULK_EVENTS else TRANSACTIONAL
+
+
+def batch_size() -> int:
+    return int(current_app.config.get("NOTIFICATION_BATCH_SIZE", 50))
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,7 @@ def notify(event: str, occurrence: str, *, document: Document | None = None, del
         )
         db.session.add(notification)
         db.session.flush()
-        after_commit(enqueue_sends, notification.id)
+        after_commit(enqueue_sends, (tenant.id, lane_of(event), notification.id))
         events.publish(NotificationChanged(notification))
         return notification
     return None
@@ -173,20 +187,86 @@ def _email_html(body: str, subject: str) -> str:
     return render_template("notifications/email.html", tenant=tenant, body=body, subject=subject)
 
 
-def enqueue_sends(ids: list[int], *, delay: float | None = None) -> None:
-    """One pipeline of send jobs, then one UPDATE marking the rows queued (after their commit)."""
-    job_runtime = runtime()
-    options = {"queue": "notifications", "job_timeout": 60, "result_ttl": 600, "failure_ttl": 7 * 86400}
-    if delay:
-        for notification_id in ids:
-            job_runtime.enqueue_in(delay, SEND_JOB, notification_id, **options)
-        return
-    job_runtime.enqueue_many(SEND_JOB, [(notification_id,) for notification_id in ids], queue="notifications",
-                             timeout=60, result_ttl=600, failure_ttl=7 * 86400)
+def enqueue_sends(items: list[tuple[int, str, int]]) -> None:
+    """After their commit: mark the rows queued, and make sure each (city, lane) they are in has
+    one drain job waiting. Items are ``(tenant_id, lane, notification_id)``."""
+    ids = [notification_id for _tenant, _lane, notification_id in items]
     with db.engine.begin() as conn:
         conn.execute(sa.update(Notification.__table__).where(
             Notification.__table__.c.id.in_(ids), Notification.__table__.c.status == "pending")
             .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
+    for tenant_id, lane in dict.fromkeys((tenant_id, lane) for tenant_id, lane, _id in items):
+        nudge(tenant_id, lane)
+
+
+def _drain_key(tenant_id: int, lane: str) -> str:
+    return f"antar:drain:{lane}:{tenant_id}"
+
+
+def nudge(tenant_id: int, lane: str, *, delay: float | None = None) -> None:
+    """One waiting drain job per city and lane: a city's burst is one job at a time in the queue,
+    so the next city's message waits for one batch, not for the whole burst (round robin)."""
+    job_runtime = runtime()
+    options = {"queue": lane, "job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
+    if delay:
+        job_runtime.enqueue_in(delay, DRAIN_JOB, tenant_id, lane, **options)
+        return
+    if job_runtime.connection().set(_drain_key(tenant_id, lane), 1, nx=True, ex=120):
+        job_runtime.enqueue(DRAIN_JOB, tenant_id, lane, **options)
+
+
+def _in_lane(lane: str):
+    return Notification.event.in_(BULK_EVENTS) if lane == BULK else Notification.event.not_in(BULK_EVENTS)
+
+
+def _claimable(now: datetime):
+    return (Notification.status.in_(SENDABLE),
+            sa.or_(Notification.claimed_at.is_(None), Notification.claimed_at < now - claim_timeout()),
+            # RQ schedules in whole seconds, so a retry's drain may come up to a second early.
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now + timedelta(seconds=1)))
+
+
+def claim_batch(lane: str, limit: int) -> list[int]:
+    """Take up to ``limit`` of the bound city's due messages in ``lane`` for this worker, oldest
+    first, in one statement; rows another worker is claiming are skipped, not waited for."""
+    now = utcnow()
+    candidates = sa.select(Notification.id).where(_in_lane(lane), *_claimable(now)).order_by(Notification.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    claimed: list[int] = []
+    if ids:
+        claimed = list(db.session.scalars(
+            sa.update(Notification).where(Notification.id.in_(ids), *_claimable(now)[:2])
+            .values(claimed_at=now, attempts=Notification.attempts + 1, updated_at=now)
+            .returning(Notification.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    return sorted(claimed)
+
+
+def has_due(lane: str) -> bool:
+    return db.session.scalar(sa.select(Notification.id).where(_in_lane(lane), *_claimable(utcnow())).limit(1)) \
+        is not None
+
+
+def drain(tenant_id: int, lane: str) -> int:
+    """Send one batch of the city's due messages in ``lane``; if more are due, queue the city
+    again at the back, behind the other cities' batches. Returns how many were claimed."""
+    runtime().connection().delete(_drain_key(tenant_id, lane))  # a later commit nudges afresh
+    from saas.tenancy.models import Tenant
+
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        return 0
+    with tenant_bound(tenant):
+        ids = claim_batch(lane, batch_size())
+        for notification_id in ids:
+            send_claimed(db.session.get(Notification, notification_id))
+        more = has_due(lane)
+        db.session.commit()
+    if more:
+        nudge(tenant_id, lane)
+    return len(ids)
 
 
 # -- sending --------------------------------------------------------------------------------------
@@ -209,29 +289,79 @@ def send(notification_id: int) -> str:
         return "not sendable"
     with all_tenants():
         notification = db.session.get(Notification, notification_id)
-    tenant = notification.tenant
-    with tenant_bound(tenant):
-        if notification.attempts > len(retry_delays()) + 3:
-            # Claimed again and again by workers that died mid-send: stop, and say so.
-            return _failed(notification, SendError("gave up: the sending worker kept dying", permanent=True))
-        try:
-            sent = channel_for(notification.channel).send(notification)
-        except SendError as exc:
-            return _failed(notification, exc)
-        except Exception as exc:  # an answer we did not expect: treat it as passing trouble
-            log.warning("sending notification %s failed unexpectedly", notification_id, exc_info=True)
-            return _failed(notification, SendError(f"unexpected {type(exc).__name__}"))
-        # Plain UPDATEs, so a receipt that raced ahead ("delivered") is never put back to "sent".
-        now, table = utcnow(), Notification.__table__
-        db.session.execute(sa.update(table).where(table.c.id == notification_id, table.c.status.in_(SENDABLE))
-                           .values(status="sent"))
-        db.session.execute(sa.update(table).where(table.c.id == notification_id).values(
-            provider_message_id=sa.func.coalesce(table.c.provider_message_id, sent.provider_message_id),
-            sent_at=sa.func.coalesce(table.c.sent_at, now), claimed_at=None, last_error=None,
-            next_attempt_at=None, updated_at=now))
-        remember(f"message:{notification.channel}", sent.provider_message_id, tenant.id, notification_id)
-        db.session.commit()
+    with tenant_bound(notification.tenant):
+        return send_claimed(notification)
+
+
+def send_claimed(notification: Notification) -> str:
+    """Send a row this worker has claimed (its city bound), unless what it says is no longer true."""
+    notification_id = notification.id
+    if not still_true(notification):
+        return _superseded(notification)
+    if notification.attempts > len(retry_delays()) + 3:
+        # Claimed again and again by workers that died mid-send: stop, and say so.
+        return _failed(notification, SendError("gave up: the sending worker kept dying", permanent=True))
+    try:
+        sent = channel_for(notification.channel).send(notification)
+    except SendError as exc:
+        return _failed(notification, exc)
+    except Exception as exc:  # an answer we did not expect: treat it as passing trouble
+        log.warning("sending notification %s failed unexpectedly", notification_id, exc_info=True)
+        return _failed(notification, SendError(f"unexpected {type(exc).__name__}"))
+    # Plain UPDATEs, so a receipt that raced ahead ("delivered") is never put back to "sent".
+    now, table = utcnow(), Notification.__table__
+    db.session.execute(sa.update(table).where(table.c.id == notification_id, table.c.status.in_(SENDABLE))
+                       .values(status="sent"))
+    db.session.execute(sa.update(table).where(table.c.id == notification_id).values(
+        provider_message_id=sa.func.coalesce(table.c.provider_message_id, sent.provider_message_id),
+        sent_at=sa.func.coalesce(table.c.sent_at, now), claimed_at=None, last_error=None,
+        next_attempt_at=None, updated_at=now))
+    remember(f"message:{notification.channel}", sent.provider_message_id, notification.tenant_id, notification_id)
+    db.session.commit()
     return "sent"
+
+
+# -- send only what is still true ---------------------------------------------------------------------
+_CAUSE_CHECKS = "antar_notification_cause_checks"
+#: The document statuses in which each document event still says something true.
+_DOCUMENT_STILL = {
+    "document_ready": ("ready", "returned", "pickup_booked", "delivery_requested"),
+    "uncollected_reminder": ("ready", "returned"),
+}
+#: Courier news that a cancelled or failed trip makes untrue.
+_TRIP_NEWS = ("courier_booked", "driver_assigned")
+
+
+def check_cause(app, event: str, check) -> None:
+    """A capability above tells whether its messages still hold: ``check(notification) -> bool``
+    (the portal's slot bookings, for one)."""
+    checks = app.extensions.setdefault(_CAUSE_CHECKS, {}).setdefault(event, [])
+    if check not in checks:
+        checks.append(check)
+
+
+def still_true(notification: Notification) -> bool:
+    """At send time: is what this message announces still so? (Slot cancelled, document collected,
+    trip cancelled: then it is not sent.)"""
+    document = notification.document
+    if notification.event in _DOCUMENT_STILL and document is not None \
+            and document.status not in _DOCUMENT_STILL[notification.event]:
+        return False
+    if notification.event in _TRIP_NEWS and notification.delivery_id is not None:
+        delivery = db.session.get(Delivery, notification.delivery_id)
+        if delivery is not None and delivery.status in ("cancelled", "failed"):
+            return False
+    return all(check(notification) for check in
+               current_app.extensions.get(_CAUSE_CHECKS, {}).get(notification.event, ()))
+
+
+def _superseded(notification: Notification) -> str:
+    now, table = utcnow(), Notification.__table__
+    db.session.execute(sa.update(table).where(table.c.id == notification.id, table.c.status.in_(SENDABLE))
+                       .values(status="superseded", claimed_at=None, next_attempt_at=None, updated_at=now,
+                               last_error="no longer true when its turn came"))
+    db.session.commit()
+    return "superseded"
 
 
 def _failed(notification: Notification, error: SendError) -> str:
@@ -253,7 +383,7 @@ def _failed(notification: Notification, error: SendError) -> str:
     if not retrying.rowcount:
         return "sent after all"
     try:
-        enqueue_sends([notification.id], delay=delay)
+        nudge(notification.tenant_id, lane_of(notification.event), delay=delay)
     except Exception:
         log.warning("could not schedule the retry of notification %s; the sweeper will", notification.id)
     return f"failed; retry in {delay:.0f} s"
@@ -280,7 +410,6 @@ def _extra_of(notification: Notification) -> dict:
 def _subjects(notification: Notification) -> dict:
     """The document, delivery and user a message was about, to write it again."""
     from saas.accounts.models import User
-    from saas.couriers.models import Delivery
 
     return {
         "document": db.session.get(Document, notification.document_id) if notification.document_id else None,
@@ -345,12 +474,12 @@ def find_for_receipt(channel: str, provider_message_id: str | None, opaque: str 
 
 
 # -- the sweeper ----------------------------------------------------------------------------------
-def sweep(now: datetime | None = None) -> list[int]:
-    """Rows that Redis or a dead worker lost, to enqueue again. Returns their ids."""
+def sweep(now: datetime | None = None) -> list[tuple[int, str, int]]:
+    """Rows that Redis or a dead worker lost, to enqueue again, as ``enqueue_sends`` items."""
     now = now or utcnow()
     stale = now - stuck_after()
     table = Notification.__table__
-    rows = db.session.scalars(sa.select(Notification.id).where(
+    rows = db.session.execute(sa.select(Notification.tenant_id, Notification.event, Notification.id).where(
         sa.or_(
             sa.and_(Notification.status.in_(("pending", "queued")), Notification.updated_at < stale),
             sa.and_(Notification.status == "failed", Notification.next_attempt_at < stale),
@@ -358,9 +487,9 @@ def sweep(now: datetime | None = None) -> list[int]:
         sa.or_(Notification.claimed_at.is_(None), Notification.claimed_at < now - claim_timeout()),
     ).limit(5000)).all()
     if rows:
-        db.session.execute(sa.update(table).where(table.c.id.in_(rows)).values(updated_at=now))
+        db.session.execute(sa.update(table).where(table.c.id.in_([r.id for r in rows])).values(updated_at=now))
         db.session.commit()
-    return list(rows)
+    return [(r.tenant_id, lane_of(r.event), r.id) for r in rows]
 
 
 # -- the office ----------------------------------------------------------------------------------

@@ -39,6 +39,26 @@ EVENTS: dict[str, dict] = {
                "{office_address}. Show code {booking_code} at the desk. Change it: {link}",
                "Your pickup slot: {slot}"),
     },
+    "pickup_moved": {
+        "fields": COMMON + ("slot", "booking_code"),
+        "whatsapp": ("name", "document_type", "slot", "booking_code"),
+        "id": ("Jadwal ambil {document_type} atas nama {name} dipindah ke {slot} di {office_name}, "
+               "{office_address}. Kode baru: {booking_code}. Jadwal lama tidak berlaku. Ubah lagi: {link}",
+               "Jadwal ambil {document_type} dipindah: {slot}"),
+        "en": ("Your slot to collect the {document_type} of {name} moved to {slot} at {office_name}, "
+               "{office_address}. New code: {booking_code}. The old slot no longer holds. Change it: {link}",
+               "Your pickup slot moved: {slot}"),
+    },
+    "pickup_cancelled": {
+        "fields": COMMON + ("slot", "booking_code"),
+        "whatsapp": ("name", "document_type", "slot", "link"),
+        "id": ("Jadwal ambil {document_type} atas nama {name} pada {slot} dibatalkan. Dokumen tetap menunggu "
+               "di {office_name}; pilih jadwal baru atau minta diantar: {link}",
+               "Jadwal ambil {document_type} dibatalkan"),
+        "en": ("The slot to collect the {document_type} of {name} on {slot} is cancelled. The document still "
+               "waits at {office_name}; choose a new slot or have it delivered: {link}",
+               "Your pickup slot is cancelled"),
+    },
     "pickup_reminder": {
         "fields": COMMON + ("slot", "booking_code"),
         "whatsapp": ("name", "document_type", "slot", "booking_code"),

@@ -16,7 +16,9 @@ def wire(app) -> None:
     from saas import events, jobs
     from saas.documents.desks import accept_desk_code
     from saas.documents.lifecycle import DocumentMoved
+    from saas.notifications.services import check_cause
     from saas.portal import events as subscribers
+    from saas.portal import services
     from saas.portal import jobs as portal_jobs
     from saas.portal import settings
     from saas.portal.office import office
@@ -26,6 +28,8 @@ def wire(app) -> None:
     register_section(settings.SECTION)
     events.bus(app).subscribe(DocumentMoved, subscribers.booking_follows_document)
     accept_desk_code(app, subscribers.document_of_booking_code)
+    for event in ("pickup_booked", "pickup_moved", "pickup_reminder"):
+        check_cause(app, event, services.booking_still_holds)
     jobs.register_periodic(app, portal_jobs.send_pickup_reminders)
     app.register_blueprint(office)
     app.register_blueprint(platform)

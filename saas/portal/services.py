@@ -140,7 +140,8 @@ def _give_back_place(starts_at: datetime) -> None:
         .values(booked=PickupSlot.booked - 1).execution_options(synchronize_session=False))
 
 
-def book_slot(document: Document, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+def book_slot(document: Document, starts_at: datetime, now: datetime | None = None, *,
+              announce: str = "pickup_booked") -> PickupBooking:
     tenant = current_tenant
     offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
     if starts_at not in offered:
@@ -156,13 +157,19 @@ def book_slot(document: Document, starts_at: datetime, now: datetime | None = No
     transition(document, "pickup_booked", Actor.citizen(),
                str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"),
                       code=booking.code)))
-    notify("pickup_booked", str(booking.id), document=document,
-           extra={"slot": format_slot(starts_at, (tenant.notification_settings or {}).get("language", "id")),
-                  "booking_code": booking.code})
+    _announce(announce, booking)
     return booking
 
 
-def cancel_booking(booking: PickupBooking, *, reopen: bool = True) -> None:
+def _announce(event: str, booking: PickupBooking) -> None:
+    language = (current_tenant.notification_settings or {}).get("language", "id")
+    notify(event, str(booking.id), document=booking.document,
+           extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code})
+
+
+def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen: bool = False) -> None:
+    """Free the booking's place; ``reopen`` puts the document back to ready (the citizen cancelled),
+    and ``tell_citizen`` sends the cancellation's own message."""
     if booking.status != "booked":
         raise PortalRefused(_l("This booking is no longer active."))
     booking.status = "cancelled"
@@ -170,12 +177,23 @@ def cancel_booking(booking: PickupBooking, *, reopen: bool = True) -> None:
     _give_back_place(booking.starts_at)
     if reopen and booking.document.status == "pickup_booked":
         transition(booking.document, "ready", Actor.citizen(), str(_l("Pickup slot cancelled.")))
+    if tell_citizen:
+        _announce("pickup_cancelled", booking)
 
 
 def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+    """A new time for the same document: the old booking's messages are no longer sent, the new
+    one announces itself as a move."""
     document = booking.document
     cancel_booking(booking)
-    return book_slot(document, starts_at, now)
+    return book_slot(document, starts_at, now, announce="pickup_moved")
+
+
+def booking_still_holds(notification) -> bool:
+    """A booking's message is still true only while that booking stands (checked at send time)."""
+    booking_id = notification.event_key.split(":", 1)[1]
+    booking = db.session.get(PickupBooking, int(booking_id)) if booking_id.isdigit() else None
+    return booking is not None and booking.status == "booked"
 
 
 def booking_by_code(code: str) -> PickupBooking | None:

@@ -179,7 +179,7 @@ def cancel_booking(document_id: int):
     booking = services.active_booking(document)
     if booking is None or not ConfirmForm().validate_on_submit():
         abort(400)
-    services.cancel_booking(booking)
+    services.cancel_booking(booking, tell_citizen=True)
     db.session.commit()
     flash(_("Your pickup slot is cancelled. The document waits at the office."), "info")
     return redirect(url_for("portal.document", document_id=document.id))

@@ -95,7 +95,7 @@ def test_only_create_app_names_the_sandboxes():
     assert naming == ["saas/__init__.py"]
 
 
-@pytest.mark.parametrize("dotted", ["saas.couriers.services.BOOKING_JOB", "saas.notifications.services.SEND_JOB"])
+@pytest.mark.parametrize("dotted", ["saas.couriers.services.BOOKING_JOB", "saas.notifications.services.DRAIN_JOB"])
 def test_jobs_named_by_services_exist(dotted):
     """Services name their jobs instead of importing them (jobs import services): the names resolve."""
     module_name, attribute = dotted.rsplit(".", 1)
