@@ -102,6 +102,8 @@ def load_config(overrides: dict | None = None) -> dict:
                                       env.get("ANTAR_NOTIFICATION_RETRY_DELAYS", "30,120,600,3600").split(",")],
         "NOTIFICATION_CLAIM_TIMEOUT": float(env.get("ANTAR_NOTIFICATION_CLAIM_TIMEOUT", "120")),
         "NOTIFICATION_STUCK_AFTER": float(env.get("ANTAR_NOTIFICATION_STUCK_AFTER", "120")),
+        # Messages one drain job sends for one city before the next city's turn.
+        "NOTIFICATION_BATCH_SIZE": int(env.get("ANTAR_NOTIFICATION_BATCH_SIZE", "50")),
         "SWEEP_INTERVAL": int(env.get("ANTAR_SWEEP_INTERVAL", "60")),
         "LOGIN_RATE_LIMIT": env.get("ANTAR_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("ANTAR_LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),

@@ -41,33 +41,34 @@ def sweep_outbox() -> int:
     return replayed
 
 
-@periodic(queue="notifications", interval=3600)
+@periodic(queue="notifications_bulk", interval=3600)
 def send_reminders() -> int:
-    """'Still not collected' after the city's chosen days (the portal reminds of booked slots)."""
-    from saas.documents.models import Document
-
+    """'Still not collected', once an hour: per document at most one reminder, the latest step it
+    reached, saying how many days it has really waited; nothing in the city's quiet hours; a
+    backlog (after downtime, say) spread over the hours left before them."""
     made = 0
     now = utcnow()
     for tenant in _active_tenants():
         days_list = (tenant.notification_settings or {}).get("uncollected_reminder_days", [])
         with tenant_bound(tenant):
-            for days in sorted(days_list):
-                cutoff = now - timedelta(days=days)
-                waiting = db.session.scalars(sa.select(Document).where(
-                    Document.status.in_(("ready", "returned")), Document.ready_at < cutoff,
-                    Document.ready_at > cutoff - timedelta(days=30)).limit(2000)).all()
-                for document in waiting:
-                    occurrence = f"{document.id}:{days}d:{document.ready_at:%Y%m%d%H%M}"
-                    if services.was_notified("uncollected_reminder", occurrence):
-                        continue
-                    if services.notify("uncollected_reminder", occurrence, document=document,
-                                       extra={"days": str(days)}):
-                        made += 1
+            if not days_list or services.in_quiet_hours(now):
+                continue
+            due = services.reminders_due(days_list, now)
+            allowance = max(REMINDERS_PER_RUN_AT_LEAST, -(-len(due) // services.awake_hours_left(now)))
+            for document, step in due[:allowance]:
+                waited = (now - document.ready_at).days
+                if services.notify("uncollected_reminder", services.reminder_occurrence(document, step),
+                                   document=document, extra={"days": str(waited)}):
+                    made += 1
             db.session.commit()
     return made
 
 
-@periodic(queue="notifications", interval=900)
+#: Below this many due reminders a city's run sends them all; above it they spread over the day.
+REMINDERS_PER_RUN_AT_LEAST = 100
+
+
+@periodic(queue="notifications_bulk", interval=900)
 def send_supervisor_digests() -> int:
     """Each morning (07:00 in the city's time) an e-mail to its supervisors about yesterday."""
     from saas.accounts.models import User
@@ -80,6 +81,9 @@ def send_supervisor_digests() -> int:
         local = now.astimezone(tenant.zone)
         if local.time() < time(DIGEST_LOCAL_HOUR):
             continue
+        with tenant_bound(tenant):
+            if services.in_quiet_hours(now):
+                continue
         yesterday: date = local.date() - timedelta(days=1)
         with tenant_bound(tenant):
             supervisors = db.session.scalars(sa.select(User).where(

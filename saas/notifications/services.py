@@ -492,6 +492,48 @@ def sweep(now: datetime | None = None) -> list[tuple[int, str, int]]:
     return [(r.tenant_id, lane_of(r.event), r.id) for r in rows]
 
 
+# -- reminders that respect people ----------------------------------------------------------------------
+def in_quiet_hours(now: datetime | None = None) -> bool:
+    """Is it the city's quiet time (default 21:00–07:00 local), when no reminder or digest goes?"""
+    quiet = (current_tenant.notification_settings or {}).get("quiet_hours") or {"start": "21:00", "end": "07:00"}
+    local = (now or utcnow()).astimezone(current_tenant.zone).strftime("%H:%M")
+    start, end = quiet["start"], quiet["end"]
+    return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def awake_hours_left(now: datetime | None = None) -> int:
+    """Whole hours from now until the city's quiet time begins (at least 1)."""
+    quiet = (current_tenant.notification_settings or {}).get("quiet_hours") or {"start": "21:00"}
+    local = (now or utcnow()).astimezone(current_tenant.zone)
+    hour, minute = (int(x) for x in quiet["start"].split(":"))
+    minutes = (hour * 60 + minute) - (local.hour * 60 + local.minute)
+    return max(1, -(-(minutes % (24 * 60)) // 60))
+
+
+def reminders_due(days_list: list[int], now: datetime) -> list[tuple[Document, int]]:
+    """Each waiting document with the latest reminder step it has reached and not yet had, oldest
+    first: a document waiting 15 days with steps 3, 7 and 14 gets the 14-day reminder alone."""
+    steps = sorted(set(days_list))
+    if not steps:
+        return []
+    waiting = db.session.scalars(sa.select(Document).where(
+        Document.status.in_(("ready", "returned")), Document.ready_at < now - timedelta(days=steps[0]),
+        Document.ready_at > now - timedelta(days=steps[-1] + 30)).order_by(Document.ready_at)).all()
+    sent = set(db.session.scalars(sa.select(Notification.event_key).where(
+        Notification.event == "uncollected_reminder",
+        Notification.document_id.in_([d.id for d in waiting] or [0]))))
+    due = []
+    for document in waiting:
+        step = max(d for d in steps if document.ready_at < now - timedelta(days=d))
+        if f"uncollected_reminder:{reminder_occurrence(document, step)}" not in sent:
+            due.append((document, step))
+    return due
+
+
+def reminder_occurrence(document: Document, step: int) -> str:
+    return f"{document.id}:{step}d:{document.ready_at:%Y%m%d%H%M}"
+
+
 # -- the office ----------------------------------------------------------------------------------
 def document_messages(document: Document) -> list[Notification]:
     return list(db.session.scalars(sa.select(Notification).where(Notification.document_id == document.id)

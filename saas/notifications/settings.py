@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from saas.notifications.templates import read_city_templates
-from saas.tenancy.settings import EnvName, Section, Strict
+from saas.tenancy.settings import ClockTime, EnvName, Section, Strict
 
 CHANNELS = ("whatsapp", "sms", "email")
 
@@ -24,6 +24,13 @@ class EmailSettingsSchema(Strict):
     reply_to = fields.Email(load_default=None)
 
 
+class QuietHoursSchema(Strict):
+    """No reminders or digests between these local times (the span may cross midnight)."""
+
+    start = ClockTime(load_default="21:00")
+    end = ClockTime(load_default="07:00")
+
+
 class NotificationSettingsSchema(Strict):
     channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
                            validate=validate.Length(min=1))
@@ -31,6 +38,7 @@ class NotificationSettingsSchema(Strict):
     uncollected_reminder_days = fields.List(fields.Integer(validate=validate.Range(1, 90)),
                                             load_default=lambda: [7, 14])
     supervisor_digest = fields.Boolean(load_default=True)
+    quiet_hours = fields.Nested(QuietHoursSchema, load_default=lambda: QuietHoursSchema().load({}))
     whatsapp = fields.Nested(WhatsAppSettingsSchema, load_default=None)
     sms = fields.Nested(SmsSettingsSchema, load_default=None)
     email = fields.Nested(EmailSettingsSchema, load_default=None)

@@ -80,6 +80,7 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
     providers = [p for p in tenant.courier_settings.get("providers", []) if p]
     mode = tenant.courier_settings.get("mode", "office_booking")
     channel = (tenant.notification_settings.get("channels") or ["sms"])[0]
+    reminder_days = tenant.notification_settings.get("uncollected_reminder_days") or []
     protected = [protect_nik(_nik(kecamatan[i % len(kecamatan)].replace(".", ""), rng, i)) for i in range(400)]
     families = [protect_kk(f"{kecamatan[i % len(kecamatan)].replace('.', '')}0101{20 + i % 5:02d}{i + 1:04d}")
                 for i in range(200)]
@@ -166,6 +167,14 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
                     status, closed = "collected", collected
             doc["status"], doc["closed_at"] = status, closed
             documents.append(doc)
+            reached = [d for d in reminder_days if status in ("ready", "returned") and ready < now - timedelta(days=d)]
+            if reached:  # history is history: the reminder it already had, not one waiting to go
+                step = max(reached)
+                notifications.append(dict(
+                    notice, event="uncollected_reminder", template="antar_uncollected_reminder", status="delivered",
+                    event_key=f"uncollected_reminder:{doc_id}:{step}d:{ready.astimezone(timezone.utc):%Y%m%d%H%M}",
+                    created_at=ready + timedelta(days=step), updated_at=ready + timedelta(days=step),
+                    sent_at=ready + timedelta(days=step)))
             if closed is not None and rng.random() < 0.22:
                 score = max(1, min(5, round(rng.gauss(rhythm.rating_mean, 0.8))))
                 ratings.append({"tenant_id": tenant.id, "document_id": doc_id, "delivery_id": doc["delivery_id"],

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from saas.documents.models import Document
 from saas.extensions import db
-from saas.models import utcnow
 from saas.notifications import jobs
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import TenantFileError, get_tenant, sync_tenants
@@ -51,29 +50,32 @@ def test_every_event_has_both_languages_and_renders(app):
                 assert body and subject and "{" not in body
 
 
-def test_uncollected_reminders_go_once_after_the_citys_days(app, message_gateways):
+def test_uncollected_reminders_go_once_after_the_citys_days(app, message_gateways, monkeypatch):
+    """Eight days waiting in Balikpapan (steps 3 and 7): one reminder, saying 8 days, not two."""
+    now = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 WITA, outside quiet hours
+    monkeypatch.setattr(jobs, "utcnow", lambda: now)
     number = add_document(app, registration_no="RM-0001", status="ready")
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
-        document.ready_at = utcnow() - timedelta(days=8)  # Balikpapan reminds after 3 and 7 days
+        document.ready_at = now - timedelta(days=8, hours=1)
         db.session.commit()
     with app.app_context():
-        assert jobs.send_reminders() == 2
+        assert jobs.send_reminders() == 1
         assert jobs.send_reminders() == 0
     drain(app)
     reminders = [m for m in message_gateways.received("whatsapp") if m["template"] == "antar_uncollected_reminder"]
-    assert sorted(m["parameters"][2] for m in reminders) == ["3", "7"]
+    assert [m["parameters"][2] for m in reminders] == ["8"]
 
 
 def test_supervisors_get_a_morning_digest_by_email(app, message_gateways, monkeypatch):
     make_user(app, "balikpapan", "supervisor", "sup@balikpapan.test")
-    with app.app_context():
+    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2026, 11, 25, 22, 30, tzinfo=timezone.utc))
+    with app.app_context():  # 06:30 WITA: too early, and quiet
+        assert jobs.send_supervisor_digests() == 0
+    monkeypatch.setattr(jobs, "utcnow", lambda: datetime(2026, 11, 26, 0, 30, tzinfo=timezone.utc))
+    with app.app_context():  # 08:30 WITA
         sent = jobs.send_supervisor_digests()
         again = jobs.send_supervisor_digests()
-    local_hour = utcnow().astimezone(get_tenant_zone(app, "balikpapan")).hour
-    if local_hour < jobs.DIGEST_LOCAL_HOUR:
-        assert sent == 0
-        return
     assert sent >= 1 and again == 0
     drain(app)
     mail = [m for m in message_gateways.received("email") if "sup@balikpapan.test" in str(m["to"])]

@@ -1,0 +1,175 @@
+"""Messages that arrive when they matter: lanes, fairness between cities, quiet hours, and
+nothing sent for a cause that is gone. Jobs are worked one at a time, so the order is seen."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from saas.documents.lifecycle import Actor, transition
+from saas.documents.models import Document
+from saas.extensions import db
+from saas.jobs import InlineWorker, runtime
+from saas.models import utcnow
+from saas.notifications import jobs
+from saas.notifications import services
+from saas.notifications.models import Notification
+from saas.portal import services as portal
+from saas.tenancy.scope import all_tenants, tenant_bound
+from saas.tenancy.services import get_tenant
+from tests.factories import add_document
+from tests.notifications.conftest import drain, notifications
+
+
+def _work_one_job(app) -> bool:
+    """One job, taken the way a worker takes it (queues in their order); False when none is left."""
+    with app.app_context():
+        job_runtime = runtime(app)
+        connection = job_runtime.worker_connection()
+        queues = job_runtime.queues(connection)
+        if not any(q.count for q in queues):
+            return False
+        worker = InlineWorker(queues, connection=connection, app=app, name=f"one-{utcnow().timestamp()}")
+        worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+        return True
+
+
+def _backlog(app, slug: str, event: str, count: int) -> None:
+    """``count`` messages of ``event`` committed for one city at once (a print run, a reminder wave)."""
+    with app.app_context():
+        tenant = get_tenant(slug)
+        now = utcnow()
+        rows = [{"tenant_id": tenant.id, "event": event, "event_key": f"{event}:burst-{n}", "channel": "whatsapp",
+                 "recipient": f"+62812{n:07d}", "language": "id", "template": f"antar_{event}",
+                 "params": ["Warga", "KTP-el", "8", "http://antar.test/x"], "body": "(burst)", "status": "pending",
+                 "attempts": 0, "created_at": now, "updated_at": now} for n in range(count)]
+        db.session.execute(sa.insert(Notification.__table__), rows)
+        db.session.commit()
+        with all_tenants():
+            ids = db.session.scalars(sa.select(Notification.id).where(
+                Notification.tenant_id == tenant.id, Notification.event_key.like(f"{event}:burst-%"))).all()
+        services.enqueue_sends([(tenant.id, services.lane_of(event), i) for i in ids])
+
+
+def _sent(app, event_key_like: str) -> int:
+    with app.app_context(), all_tenants():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.event_key.like(event_key_like), Notification.status.in_(("sent", "delivered")))) or 0
+
+
+def test_a_ready_notice_overtakes_a_backlog_of_reminders(app, message_gateways):
+    _backlog(app, "balikpapan", "uncollected_reminder", 2000)
+    add_document(app, registration_no="LN-0001", status="ready")  # its message is committed after
+    assert _work_one_job(app)
+    ready = notifications(app, event="document_ready")
+    assert [r.status for r in ready] in (["sent"], ["delivered"])
+    assert _sent(app, "uncollected_reminder:burst-%") == 0  # the reminders wait their turn
+
+
+def test_one_citys_burst_holds_another_citys_message_for_one_batch_only(app, message_gateways, monkeypatch):
+    monkeypatch.setitem(app.config, "NOTIFICATION_BATCH_SIZE", 20)
+    _backlog(app, "surabaya", "document_ready", 200)
+    add_document(app, slug="balikpapan", registration_no="LN-0002", status="ready")
+    worked = 0
+    while not any(r.status in ("sent", "delivered") for r in notifications(app, event="document_ready")
+                  if "burst" not in r.event_key):
+        assert _work_one_job(app), "the Balikpapan message was never sent"
+        worked += 1
+    assert worked <= 2  # Surabaya's first batch, then Balikpapan's
+    assert _sent(app, "document_ready:burst-%") <= 20
+
+
+def test_a_slot_cancelled_before_its_message_went_sends_the_cancellation_only(app, message_gateways):
+    number = add_document(app, registration_no="LN-0003", status="ready")
+    drain(app)
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        slot = portal.available_slots()[0][1][0]
+        booking = portal.book_slot(document, slot.starts_at)
+        db.session.commit()
+        portal.cancel_booking(booking, tell_citizen=True)
+        db.session.commit()
+    drain(app)
+    statuses = {r.event: r.status for r in notifications(app) if r.event.startswith("pickup_")}
+    assert statuses["pickup_booked"] == "superseded"
+    assert statuses["pickup_cancelled"] in ("sent", "delivered")
+    templates = [m["template"] for m in message_gateways.received("whatsapp")]
+    assert "antar_pickup_booked" not in templates and "antar_pickup_cancelled" in templates
+
+
+def test_moving_a_slot_sends_one_message_for_the_new_time(app, message_gateways):
+    number = add_document(app, registration_no="LN-0004", status="ready")
+    drain(app)
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        first, second = [s for _day, slots in portal.available_slots() for s in slots][:2]
+        booking = portal.book_slot(document, first.starts_at)
+        db.session.commit()
+        portal.move_booking(booking, second.starts_at)
+        db.session.commit()
+    drain(app)
+    templates = [m["template"] for m in message_gateways.received("whatsapp") if m["template"] != "antar_document_ready"]
+    assert templates == ["antar_pickup_moved"]
+
+
+def test_a_ready_message_for_a_document_already_collected_is_not_sent(app, message_gateways):
+    number = add_document(app, registration_no="LN-0005", status="received")
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        transition(document, "ready", Actor.system())
+        transition(document, "collected", Actor.system())
+        db.session.commit()
+    drain(app)
+    assert [r.status for r in notifications(app, event="document_ready")] == ["superseded"]
+    assert not message_gateways.received("whatsapp")
+
+
+def test_no_reminders_in_the_citys_quiet_hours(app, message_gateways, monkeypatch):
+    number = add_document(app, registration_no="LN-0006", status="ready")
+    night = datetime(2026, 11, 25, 14, 30, tzinfo=timezone.utc)  # 22:30 WITA in Balikpapan
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        document.ready_at = night - timedelta(days=4)
+        db.session.commit()
+    monkeypatch.setattr(jobs, "utcnow", lambda: night)
+    with app.app_context():
+        assert jobs.send_reminders() == 0
+    monkeypatch.setattr(jobs, "utcnow", lambda: night + timedelta(hours=10))  # 08:30 WITA
+    with app.app_context():
+        assert jobs.send_reminders() == 1
+
+
+def test_a_reminder_backlog_is_spread_over_the_hours_left(app, monkeypatch):
+    monkeypatch.setattr(jobs, "REMINDERS_PER_RUN_AT_LEAST", 2)
+    morning = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)  # 09:00 WITA: 12 hours before 21:00
+    numbers = [add_document(app, registration_no=f"LN-1{n:02d}", status="ready") for n in range(36)]
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        for document in db.session.scalars(sa.select(Document).where(Document.registration_no.in_(numbers))):
+            document.ready_at = morning - timedelta(days=5)
+        db.session.commit()
+    monkeypatch.setattr(jobs, "utcnow", lambda: morning)
+    with app.app_context():
+        assert jobs.send_reminders() == 3  # 36 due, 12 awake hours left: 3 this hour
+
+
+def test_demo_history_leaves_nothing_waiting_to_be_sent(app, monkeypatch):
+    """History is history: its messages went long ago, and its waiting documents already had the
+    reminder they reached, so a freshly started demo sends a new 'ready' at once."""
+    import random
+
+    from saas.sandboxes.demo_history import fill_city
+
+    now = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 WITA
+    with app.app_context():
+        tenant = get_tenant("balikpapan")
+        with tenant_bound(tenant):
+            fill_city(tenant, random.Random(11), now, days=40, scale=0.05)
+        db.session.commit()
+        with all_tenants():
+            waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+                Notification.status.in_(services.SENDABLE)))
+            reminded = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+                Notification.event == "uncollected_reminder"))
+        assert waiting == 0 and reminded > 0
+        monkeypatch.setattr(jobs, "utcnow", lambda: now)
+        assert jobs.send_reminders() == 0
