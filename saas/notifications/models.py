@@ -21,6 +21,22 @@ NOTIFICATION_STATUS_LABELS = {
     "superseded": _l("Not sent: no longer true"),
 }
 NOTIFICATION_STATUSES = tuple(NOTIFICATION_STATUS_LABELS)
+#: What each kind of message is about, as the office reads it.
+EVENT_LABELS = {
+    "document_ready": _l("Document ready"),
+    "pickup_booked": _l("Pickup slot booked"),
+    "pickup_moved": _l("Pickup slot moved"),
+    "pickup_cancelled": _l("Pickup slot cancelled"),
+    "pickup_reminder": _l("Pickup reminder"),
+    "courier_booked": _l("Courier booked"),
+    "driver_assigned": _l("Driver assigned"),
+    "picked_up": _l("Picked up by the courier"),
+    "delivered": _l("Delivered"),
+    "delivery_failed": _l("Courier trip failed"),
+    "delivery_returned": _l("Brought back by the courier"),
+    "uncollected_reminder": _l("Not yet collected"),
+    "supervisor_digest": _l("Daily summary"),
+}
 CHANNELS = ("whatsapp", "sms", "email")
 
 
@@ -72,6 +88,10 @@ class Notification(TenantScoped, Timestamps, db.Model):
                            name="status"),
         sa.CheckConstraint("channel in ('whatsapp', 'sms', 'email')", name="channel"),
     )
+
+    @property
+    def event_label(self) -> str:
+        return str(EVENT_LABELS.get(self.event, self.event))
 
     @property
     def status_label(self) -> str:

@@ -540,9 +540,32 @@ def document_messages(document: Document) -> list[Notification]:
                                    .order_by(Notification.id)))
 
 
-def dead_messages(limit: int = 200) -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.status == "dead")
-                                   .order_by(Notification.id.desc()).limit(limit)))
+@dataclass(frozen=True)
+class DeadPage:
+    messages: list[Notification]
+    total: int  # all that match the filters, not only this page
+    older_than: int | None  # the id to continue from, when there are more
+
+
+def dead_messages(*, event: str | None = None, day=None, before_id: int | None = None,
+                  per_page: int = 50) -> DeadPage:
+    """The city's messages that could not be sent, newest first, a page at a time (keyset)."""
+    from saas.documents.services import local_day_bounds
+
+    filters = [Notification.status == "dead"]
+    if event:
+        filters.append(Notification.event == event)
+    if day is not None:
+        start, end = local_day_bounds(day)
+        moment = sa.func.coalesce(Notification.dead_at, Notification.updated_at)
+        filters += [moment >= start, moment < end]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(*filters)) or 0
+    if before_id is not None:
+        filters.append(Notification.id < before_id)
+    rows = list(db.session.scalars(sa.select(Notification).where(*filters).order_by(Notification.id.desc())
+                                   .limit(per_page + 1)))
+    more = len(rows) > per_page
+    return DeadPage(rows[:per_page], total, rows[per_page - 1].id if more else None)
 
 
 def preview(event: str, language: str) -> tuple[str, str]:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -13,7 +14,7 @@ from saas.extensions import csrf, db, limiter
 from saas.notifications import services
 from saas.notifications.channels.sms import report_token
 from saas.notifications.channels.whatsapp import app_secret
-from saas.notifications.models import Notification
+from saas.notifications.models import EVENT_LABELS, Notification
 from saas.notifications.templates import EVENTS, LANGUAGES
 from saas.tenancy.scope import current_tenant, tenant_bound
 from saas.office.forms import EmptyForm
@@ -97,8 +98,20 @@ def sms_reports():
 @office.get("/")
 @staff_required("supervisor")
 def dead():
-    return render_template("notifications/dead.html", tenant=current_tenant, messages=services.dead_messages(),
-                           form=EmptyForm())
+    """Every message that could not be sent, filtered by kind and day, paged, resent in a batch."""
+    event = request.args.get("event") or None
+    if event not in EVENT_LABELS:
+        event = None
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = None
+    before = request.args.get("before", "")
+    page = services.dead_messages(event=event, day=day,
+                                  before_id=int(before) if before.isdigit() and len(before) < 19 else None)
+    filters = {k: v for k, v in {"event": event, "day": day.isoformat() if day else None}.items() if v}
+    return render_template("notifications/dead.html", tenant=current_tenant, page=page, filters=filters,
+                           event_labels=EVENT_LABELS, form=EmptyForm())
 
 
 @office.post("/<int:notification_id>/resend")
@@ -113,6 +126,29 @@ def resend(notification_id: int):
         flash(_("No channel of this city can reach this person."), "error")
     else:
         flash(_("The message will be sent again (%(channel)s).", channel=created.channel), "success")
+    return redirect(request.referrer or url_for("office_messages.dead"))
+
+
+@office.post("/resend")
+@staff_required("supervisor")
+def resend_selected():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ids = [int(x) for x in request.form.getlist("notification_id") if x.isdigit() and len(x) < 19][:200]
+    if not ids:
+        flash(_("Tick the messages to send again first."), "warning")
+        return redirect(request.referrer or url_for("office_messages.dead"))
+    again = unreachable = 0
+    for notification in db.session.scalars(sa.select(Notification).where(
+            Notification.id.in_(ids), Notification.status == "dead")):
+        if services.resend(notification) is None:
+            unreachable += 1
+        else:
+            again += 1
+    db.session.commit()
+    flash(_("%(count)d message(s) will be sent again.", count=again), "success")
+    if unreachable:
+        flash(_("%(count)d message(s) have no channel that can reach the person.", count=unreachable), "error")
     return redirect(request.referrer or url_for("office_messages.dead"))
 
 

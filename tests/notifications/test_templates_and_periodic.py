@@ -105,3 +105,38 @@ def test_office_sees_messages_and_supervisors_resend_dead_ones(app, staff, messa
     assert len(message_gateways.received("whatsapp")) == 1
     templates = client.get("/balikpapan/office/messages/templates").get_data(as_text=True)
     assert "document_ready" in templates and "Kota Balikpapan" in templates
+
+
+def test_the_failed_messages_page_pages_through_all_filters_and_resends_a_selection(app, staff, message_gateways):
+    """All of them (not the first 200), with the time, channel, attempts and a reason, never 'None'."""
+    import re
+
+    from saas.notifications.models import Notification
+
+    number = add_document(app, registration_no="OF-0002", status="received")
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        moment = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+        db.session.execute(sa.insert(Notification.__table__), [
+            {"tenant_id": document.tenant_id, "document_id": document.id, "event": event,
+             "event_key": f"{event}:old-{n}", "channel": "whatsapp", "recipient": "+6281234567890", "language": "id",
+             "template": f"antar_{event}", "params": [], "body": "(old)", "status": "dead", "attempts": 5,
+             "last_error": None if n % 2 else "WhatsApp 131026", "dead_at": moment, "created_at": moment,
+             "updated_at": moment}
+            for n, event in enumerate(["uncollected_reminder"] * 55 + ["document_ready"] * 10)])
+        db.session.commit()
+    client = staff("supervisor")
+    first = client.get("/balikpapan/office/messages/").get_data(as_text=True)
+    assert "Pesan yang tidak dapat dikirim: 65" in first and "None" not in first
+    assert "Gerbang pesan tidak memberi alasan." in first and "WhatsApp 131026" in first
+    assert first.count('name="notification_id"') == 50
+    older = re.search(r'href="([^"]*before=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    assert client.get(older).get_data(as_text=True).count('name="notification_id"') == 15
+    only_ready = client.get("/balikpapan/office/messages/?event=document_ready").get_data(as_text=True)
+    assert only_ready.count('name="notification_id"') == 10
+    assert client.get("/balikpapan/office/messages/?day=2026-11-21").get_data(as_text=True).count(
+        'name="notification_id"') == 0
+    chosen = re.findall(r'name="notification_id" value="(\d+)"', only_ready)[:3]
+    response = submit(client, "/balikpapan/office/messages/", {"notification_id": chosen},
+                      action="/balikpapan/office/messages/resend", follow_redirects=True)
+    assert "3 pesan akan dikirim lagi." in response.get_data(as_text=True)
