@@ -76,6 +76,9 @@ class Notification(TenantScoped, Timestamps, db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set just before a channel that cannot repeat a send safely (SMS) is asked to send, cleared
+    # with its answer: found set by the next claim, the send may have happened.
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     document = relationship("Document")
 

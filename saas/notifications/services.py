@@ -301,9 +301,16 @@ def send_claimed(notification: Notification) -> str:
     if notification.attempts > len(retry_delays()) + 3:
         # Claimed again and again by workers that died mid-send: stop, and say so.
         return _failed(notification, SendError("gave up: the sending worker kept dying", permanent=True))
+    channel = channel_for(notification.channel)
+    if not channel.repeatable:
+        if notification.send_started_at is not None:  # an earlier claim asked the gateway, then died
+            return _uncertain(notification, "the worker stopped during the send")
+        _record_intent(notification)
     try:
-        sent = channel_for(notification.channel).send(notification)
+        sent = channel.send(notification)
     except SendError as exc:
+        if exc.uncertain and not channel.repeatable:
+            return _uncertain(notification, str(exc))
         return _failed(notification, exc)
     except Exception as exc:  # an answer we did not expect: treat it as passing trouble
         log.warning("sending notification %s failed unexpectedly", notification_id, exc_info=True)
@@ -315,10 +322,28 @@ def send_claimed(notification: Notification) -> str:
     db.session.execute(sa.update(table).where(table.c.id == notification_id).values(
         provider_message_id=sa.func.coalesce(table.c.provider_message_id, sent.provider_message_id),
         sent_at=sa.func.coalesce(table.c.sent_at, now), claimed_at=None, last_error=None,
-        next_attempt_at=None, updated_at=now))
+        next_attempt_at=None, send_started_at=None, updated_at=now))
     remember(f"message:{notification.channel}", sent.provider_message_id, notification.tenant_id, notification_id)
     db.session.commit()
     return "sent"
+
+
+def _record_intent(notification: Notification) -> None:
+    """Committed before the gateway is asked, so a crash after its answer is not a blind resend."""
+    now, table = utcnow(), Notification.__table__
+    db.session.execute(sa.update(table).where(table.c.id == notification.id).values(send_started_at=now))
+    db.session.commit()
+
+
+def _uncertain(notification: Notification, why: str) -> str:
+    """At most once: an SMS that may have gone out is not sent again; the office sees it among the
+    messages that could not be sent, with why, and can send it again by hand."""
+    now, table = utcnow(), Notification.__table__
+    db.session.execute(sa.update(table).where(table.c.id == notification.id, table.c.status.in_(SENDABLE)).values(
+        status="dead", dead_at=now, claimed_at=None, updated_at=now,
+        last_error=f"maybe sent, not repeated: {why}"[:500]))
+    db.session.commit()
+    return "uncertain"
 
 
 # -- send only what is still true ---------------------------------------------------------------------
@@ -371,14 +396,15 @@ def _failed(notification: Notification, error: SendError) -> str:
     delays = retry_delays()
     if error.permanent or notification.attempts > len(delays):
         died = db.session.execute(sa.update(table).where(row, still_unsent).values(
-            status="dead", dead_at=now, last_error=str(error)[:500], claimed_at=None, updated_at=now))
+            status="dead", dead_at=now, last_error=str(error)[:500], claimed_at=None, send_started_at=None,
+            updated_at=now))
         fallback = _fall_back(notification) if died.rowcount else None
         db.session.commit()
         return f"dead{'; falling back to ' + fallback.channel if fallback else ''}"
     delay = max(delays[notification.attempts - 1], error.retry_after or 0)
     retrying = db.session.execute(sa.update(table).where(row, still_unsent).values(
         status="failed", next_attempt_at=now + timedelta(seconds=delay), last_error=str(error)[:500],
-        claimed_at=None, updated_at=now))
+        claimed_at=None, send_started_at=None, updated_at=now))
     db.session.commit()
     if not retrying.rowcount:
         return "sent after all"

@@ -144,3 +144,31 @@ def test_email_goes_out_with_html_in_the_citys_colours(app, message_gateways):
     mails = message_gateways.received("email")
     assert len(mails) == 1 and mails[0]["to"] in ("dewi@example.test", ["dewi@example.test"])
     assert "#b3261e" in mails[0]["html"] and "Surabaya" in mails[0]["text"]
+
+
+def test_an_sms_whose_worker_died_after_the_gateway_took_it_is_not_sent_twice(app, message_gateways, monkeypatch):
+    """Samarinda sends SMS, which has no idempotency key: the intent is recorded before the send,
+    and a claim that finds it does not send blindly again (at most once; the office is told)."""
+    monkeypatch.setitem(app.config, "NOTIFICATION_CLAIM_TIMEOUT", 0)
+    add_document(app, slug="samarinda", registration_no="SN-0101", status="ready")
+    row = notifications(app, channel="sms")[0]
+    from saas.notifications.channels.sms import Sms
+
+    real_send = Sms.send
+
+    def gateway_took_it_then_the_worker_died(self, notification):
+        real_send(self, notification)
+        raise SystemExit("SIGKILL")  # nothing after the gateway's answer is recorded
+
+    monkeypatch.setattr(Sms, "send", gateway_took_it_then_the_worker_died)
+    with app.app_context():
+        try:
+            services.send(row.id)
+        except SystemExit:
+            db.session.rollback()
+    monkeypatch.setattr(Sms, "send", real_send)
+    assert len(message_gateways.received("sms")) == 1
+    drain(app)  # the next claim finds the intent
+    assert len(message_gateways.received("sms")) == 1
+    row = notifications(app, channel="sms")[0]
+    assert row.status == "dead" and row.last_error.startswith("maybe sent, not repeated")

@@ -11,9 +11,12 @@ class SendError(Exception):
     """A send that did not happen. ``permanent`` ones (an invalid number) are never retried;
     ``retry_after`` asks for a minimum wait (a rate limit)."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 uncertain: bool = False):
         self.permanent = permanent
         self.retry_after = retry_after
+        #: The request may have reached the gateway (no answer came back): it may have been sent.
+        self.uncertain = uncertain
         super().__init__(message)
 
 
@@ -24,6 +27,9 @@ class Sent:
 
 class Channel:
     name = ""
+    #: Can a send be repeated safely? WhatsApp recognises our id in its receipts; an SMS gateway
+    #: has no idempotency key, so an SMS whose send may have happened is never sent blindly again.
+    repeatable = True
 
     def __init__(self, tenant):
         self.tenant = tenant

@@ -21,6 +21,7 @@ def report_token() -> str:
 
 
 class Sms(Channel):
+    repeatable = False
     name = "sms"
 
     @staticmethod
@@ -44,6 +45,8 @@ class Sms(Channel):
         try:
             response = requests.post(f"{base}/api/sendsms/", timeout=TIMEOUT,
                                      json={"userkey": userkey, "passkey": passkey, "nohp": number, "pesan": text})
+        except requests.ReadTimeout as exc:  # it had the message and did not answer in time
+            raise SendError("SMS gateway did not answer in time", uncertain=True) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise SendError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
         if response.status_code >= 500:
