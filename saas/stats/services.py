@@ -164,7 +164,9 @@ def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]
     span = (last - first).days + 1
     step = -(-span // SERIES_POINTS)
     if db.engine.dialect.name == "postgresql":
-        offset = (s.day - first) / step
+        # date - date is whole days; ``//`` keeps it an integer division (``/`` would be NUMERIC,
+        # giving one group per day instead of one per bucket).
+        offset = (s.day - first) // step
     else:
         offset = sa.cast((sa.func.julianday(s.day) - sa.func.julianday(first.isoformat())) / step, sa.Integer)
     daily: dict[int, dict[int, int]] = {}
@@ -172,7 +174,8 @@ def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]
             sa.select(s.tenant_id, offset.label("bucket"), sa.func.sum(s.ready)).where(
                 s.tenant_id.in_(ids), s.day >= first, s.day <= last).group_by(s.tenant_id, "bucket")
             .execution_options(all_tenants=True)):
-        daily.setdefault(tenant_id, {})[int(bucket)] = int(ready or 0)
+        per_bucket = daily.setdefault(tenant_id, {})
+        per_bucket[int(bucket)] = per_bucket.get(int(bucket), 0) + int(ready or 0)
     buckets = range(-(-span // step))
     results = {t.id: CityFigures(t.id, t.slug, t.city_name, t.timezone) for t in tenants}
     for row in rows:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +15,7 @@ from saas.portal import services
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
 from saas.tenancy.scope import all_tenants, tenant_bound
 from saas.tenancy.services import get_tenant
-from tests.conftest import submit
+from tests.conftest import csrf_token_from, submit
 from tests.factories import add_document, make_nik
 
 
@@ -70,8 +72,8 @@ def test_a_full_slot_is_not_offered(app):
             assert slots[1].starts_at in offered
 
 
-def test_a_slot_that_is_full_is_no_longer_offered(app):
-    """(The true race for the last places is in test_slot_race.py.)"""
+def test_booking_a_slot_that_filled_up_since_the_page_was_shown_is_refused(app):
+    """A stale page can still post a full slot: ``book_slot`` must refuse it before touching the count."""
     numbers = [add_document(app, slug="bontang", registration_no=f"SL-R{n}", status="ready") for n in range(2)]
     with app.app_context():
         tenant = get_tenant("bontang")
@@ -86,6 +88,70 @@ def test_a_slot_that_is_full_is_no_longer_offered(app):
                 services.book_slot(documents[1], slot.starts_at)
             db.session.rollback()
             assert db.session.scalar(sa.select(PickupSlot.booked)) == 6
+
+
+def test_citizens_racing_for_the_last_places_never_overfill_the_slot(app, monkeypatch):
+    """Five citizens press "book" at once for a slot with two places left: two get it, three are told.
+
+    Each citizen is a thread with its own browser (test client), so each request has its own app
+    context, session and database connection. A barrier holds every request just before it takes
+    a place, i.e. after all of them have seen the slot as still free: only the atomic UPDATE can
+    then tell the winners from the losers, on SQLite (writers queue) as on PostgreSQL (row lock).
+    """
+    racers, places_left = 5, 2
+    with app.app_context():
+        tenant = get_tenant("bontang")
+        capacity = int(tenant.pickup_settings["capacity_per_slot"])
+        with tenant_bound(tenant):
+            slot = services.available_slots()[0][1][0]
+            db.session.add(PickupSlot(tenant_id=tenant.id, starts_at=slot.starts_at, booked=capacity - places_left))
+            db.session.commit()
+    citizens = []
+    for n in range(racers):
+        nik = make_nik("647401", serial=5600 + n)
+        number = add_document(app, slug="bontang", registration_no=f"SL-RACE{n}", status="ready", nik=nik)
+        browser = app.test_client()
+        page_url = _open(app, browser, number, nik, "bontang")
+        page = browser.get(page_url + "/jadwal")
+        assert slot.starts_at.isoformat() in page.get_data(as_text=True)
+        citizens.append((number, browser, page_url, csrf_token_from(page.get_data(as_text=True))))
+
+    gate = threading.Barrier(racers, timeout=30)
+    take_place = services._take_place
+
+    def take_place_together(starts_at):
+        gate.wait()
+        return take_place(starts_at)
+
+    monkeypatch.setattr(services, "_take_place", take_place_together)
+
+    def book(citizen):
+        number, browser, page_url, token = citizen
+        try:
+            return number, browser.post(page_url + "/jadwal",
+                                        data={"starts_at": slot.starts_at.isoformat(), "csrf_token": token})
+        except BaseException:
+            gate.abort()  # the others must not wait 30 s for a citizen who will never arrive
+            raise
+
+    with ThreadPoolExecutor(max_workers=racers) as pool:
+        answers = list(pool.map(book, citizens))
+
+    winners = [number for number, response in answers if response.status_code == 302]
+    losers = [(number, response) for number, response in answers if response.status_code != 302]
+    with app.app_context(), all_tenants():
+        taken = db.session.scalar(sa.select(PickupSlot.booked).where(PickupSlot.starts_at == slot.starts_at))
+    assert (len(winners), taken) == (places_left, capacity), [(n, r.status_code) for n, r in answers]
+    for number, response in losers:
+        assert response.status_code == 200
+        assert "Jadwal itu baru saja diambil orang lain" in response.get_data(as_text=True), number
+    with app.app_context(), all_tenants():
+        booked = db.session.scalars(sa.select(Document.registration_no).join(
+            PickupBooking, PickupBooking.document_id == Document.id).where(PickupBooking.status == "booked")).all()
+        assert sorted(booked) == sorted(winners)
+        statuses = dict(db.session.execute(sa.select(Document.registration_no, Document.status).where(
+            Document.registration_no.in_([number for number, _ in losers]))).all())
+        assert set(statuses.values()) == {"ready"}
 
 
 def test_cancel_and_move_a_booking(app, client):
