@@ -18,6 +18,7 @@ from saas.notifications.channels.sms import report_token
 from saas.notifications.channels.whatsapp import app_secret
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, LANGUAGES
+from saas.sandbox_registry import stand_ins_allowed
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.views import city_blueprint
 
@@ -49,8 +50,8 @@ def _apply(channel: str, message_id: str | None, opaque: str | None, status: str
 @webhooks.get("/whatsapp")
 def whatsapp_verify():
     """Meta's subscription handshake: echo the challenge when the verify token is ours."""
-    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or "sandbox-verify-token"
-    if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
+    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or ("sandbox-verify-token" if stand_ins_allowed() else "")
+    if expected and request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
             request.args.get("hub.verify_token", ""), expected):
         return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
     return "forbidden", 403
