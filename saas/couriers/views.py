@@ -33,6 +33,9 @@ OFFICE_NAV.append(("office_couriers.deliveries", _l("Deliveries"), "operator"))
 @limiter.limit("6000 per minute")
 def courier_callback(provider: str):
     outcome = services.handle_callback(provider, request.headers, request.get_json(silent=True))
+    if outcome.status >= 400:
+        code = {400: "invalid", 401: "unauthorized", 404: "not_found"}.get(outcome.status, "unavailable")
+        return jsonify({"error": code, "message": outcome.message, "result": outcome.message}), outcome.status
     return jsonify({"result": outcome.message}), outcome.status
 
 

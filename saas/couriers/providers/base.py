@@ -64,6 +64,24 @@ class StatusReport:
     extra: dict = field(default_factory=dict)
 
 
+def callback_text(body: dict, key: str) -> str | None:
+    """A callback's text field: a string (or number) or nothing; any other shape is not a callback."""
+    value = body.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{key} is not text")
+
+
+def callback_object(body: dict, key: str) -> dict:
+    """A callback's nested object, or an empty one; a string where an object belongs is refused."""
+    value = body.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} is not an object")
+    return value
+
+
 class ProviderError(Exception):
     """A courier API refused or failed; ``transient`` errors are worth retrying."""
 
