@@ -5,13 +5,14 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, ValidationError
 
 from saas.api.schemas import (
     CreatedSchema,
     DocumentDetailSchema,
     DocumentPageSchema,
     DocumentsInSchema,
+    PublicStatusInSchema,
     TransitionInSchema,
 )
 from saas.api.services import token_from_header
@@ -184,10 +185,11 @@ def public_status():
     """Registration number + NIK → status and next steps; one and the same 404 for every miss."""
     from saas.portal.services import find_document, next_steps
 
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.")
-    document = find_document(str(body.get("registration_no") or ""), str(body.get("nik") or ""))
+    try:
+        body = PublicStatusInSchema().load(request.get_json(silent=True) or {}, unknown=EXCLUDE)
+    except ValidationError as exc:
+        return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.", fields=exc.messages)
+    document = find_document(body["registration_no"], body["nik"])
     if document is None:
         return error(404, "not_found", "No document matches this registration number and NIK.")
     delivery = document.delivery

@@ -84,6 +84,10 @@ def lookup():
             return redirect(url_for("portal.document", document_id=document.id))
         flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
               "error")
+    elif form.errors:
+        for message in {m for errors in form.errors.values() for m in errors}:
+            flash(message, "error")
+        return render_template("portal/city_home.html", tenant=g.tenant, form=form), 400
     return render_template("portal/city_home.html", tenant=g.tenant, form=form), 200
 
 
