@@ -168,6 +168,8 @@ def _grab(**changes) -> dict:
     ("gosend", json.dumps(_gosend(entity_id=None, order_no=None, store_order_id="ANTAR-99999999999999999999"))),
     ("gosend", json.dumps(_gosend(driver_name={"first": "Agus"}))),
     ("gosend", json.dumps(_gosend(status="allocated", event_id=["x"]))),
+    ("gosend", json.dumps(_gosend(entity_id="GK-\x001"))),
+    ("gosend", json.dumps(_gosend(cancellation_reason={"why": "x"}))),
     ("grab", json.dumps(_grab(timestamp=1e300))),
     ("grab", json.dumps(_grab()).replace("1764000000", "Infinity")),
     ("grab", json.dumps(_grab()).replace("1764000000", "NaN")),
