@@ -27,6 +27,7 @@ from saas.documents.services import (
     register_many,
 )
 from saas.extensions import csrf, db, limiter
+from saas.forms_input import InputRefused, int_arg
 from saas.tenancy.views import city_blueprint
 
 bp = city_blueprint("api", __name__, api=True)
@@ -120,11 +121,11 @@ def list_documents():
         if doc_type not in DOCUMENT_TYPE_LABELS:
             return error(422, "invalid", f"Unknown doc_type; use one of: {', '.join(DOCUMENT_TYPE_LABELS)}.")
         statement = statement.where(Document.doc_type == doc_type)
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", 100)), 1), 500)
-    except ValueError:
-        return error(422, "invalid", "page and per_page are whole numbers.")
+    try:  # bounded so that the offset, page × per_page, stays a 64-bit number
+        page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
+        per_page = min(max(int_arg(request.args, "per_page", maximum=10 ** 9) or 100, 1), 500)
+    except InputRefused:
+        return error(422, "invalid", "page and per_page are whole numbers (page at most 1000000000).")
     pagination = db.paginate(statement.order_by(Document.id.desc()), page=page, per_page=per_page,
                              error_out=False)
     return jsonify(DocumentPageSchema().dump({

@@ -1,8 +1,6 @@
 """What the office sees of the portal: the day's slot bookings, and citizens' problem reports."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +10,7 @@ from saas.accounts.access import staff_required
 from saas.documents.forms import EmptyForm
 from saas.documents.views import OFFICE_NAV
 from saas.extensions import db
+from saas.forms_input import InputRefused, date_arg
 from saas.models import utcnow
 from saas.portal import services
 from saas.portal.models import ProblemReport
@@ -26,12 +25,14 @@ OFFICE_NAV.append(("office_portal.problems", _l("Problem reports"), "operator"))
 @office.get("/bookings")
 @staff_required("operator")
 def bookings():
+    answer = 200
     try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = g.tenant.local_date(utcnow())
+        day = date_arg(request.args, "day") or g.tenant.local_date(utcnow())
+    except InputRefused as refused:
+        flash(str(refused.message), "error")
+        day, answer = g.tenant.local_date(utcnow()), 400
     return render_template("office/bookings.html", tenant=g.tenant, day=day,
-                           bookings=services.bookings_of_day(g.tenant, day))
+                           bookings=services.bookings_of_day(g.tenant, day)), answer
 
 
 @office.get("/problems")
