@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from marshmallow import EXCLUDE, ValidationError
 
 from saas.api.schemas import (
@@ -28,6 +28,7 @@ from saas.documents.services import (
 )
 from saas.extensions import csrf, db, limiter
 from saas.forms_input import InputRefused, int_arg
+from saas.portal import limits as lookup_limits
 from saas.tenancy.views import city_blueprint
 
 bp = city_blueprint("api", __name__, api=True)
@@ -172,16 +173,9 @@ def openapi():
 
 
 # -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
-def _public_number_key() -> str:
-    body = request.get_json(silent=True) or {}
-    return f"public-status:{g.tenant.slug}:{str(body.get('registration_no') or '').strip().upper()}"
-
-
 @bp.post("/public/status")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute"),
-               key_func=lambda: f"public-status-ip:{request.remote_addr}")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per 15 minutes"),
-               key_func=_public_number_key)
+@lookup_limits.per_address  # the portal's counters: two doors, one budget
+@lookup_limits.per_number
 def public_status():
     """Registration number + NIK → status and next steps; one and the same 404 for every miss."""
     from saas.portal.services import find_document, next_steps

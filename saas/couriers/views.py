@@ -18,6 +18,7 @@ from saas.documents.lifecycle import Actor
 from saas.documents.views import OFFICE_NAV
 from saas.extensions import csrf, db, limiter
 from saas.models import commit_retrying
+from saas.portal import limits as lookup_limits
 from saas.tenancy.views import city_blueprint
 
 webhooks = Blueprint("courier_webhooks", __name__, url_prefix="/webhooks/couriers")
@@ -128,6 +129,7 @@ def delivery_detail(delivery_id: int):
 
 # -- the driver at the door -------------------------------------------------------------------------
 @driver.route("/<code>", methods=["GET", "POST"])
+@lookup_limits.per_address  # 200 or 404 says whether a pickup code exists: counted like a lookup
 @limiter.limit("10 per hour", methods=["POST"],
                key_func=lambda: f"pin:{normalise_pickup_code(request.view_args.get('code', ''))}")
 @limiter.limit("20 per hour", methods=["POST"], key_func=lambda: f"pin-ip:{request.remote_addr}")
