@@ -6,6 +6,8 @@ machine; ``ANTAR_ENV=production`` turns every default that would be unsafe into 
 from __future__ import annotations
 
 import base64
+import binascii
+import math
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +39,35 @@ def _flag(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _weak_secret_key(value: str) -> bool:
+    """At least 32 bytes and ~128 bits by a crude count: a repeated word or one letter is not a key."""
+    return len(value.encode()) < 32 or len(value) * math.log2(max(len(set(value)), 1)) < 128
+
+
+def _weak_data_key(value: str) -> bool:
+    """It must be what the development key is: 32 random bytes in urlsafe base64 (a Fernet key)."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        return True
+    return len(raw) != 32 or len(set(raw)) < 16  # 32 random bytes repeat a value rarely
+
+
+def _refuse_unsafe_production(config: dict) -> None:
+    """Production starts only with real keys and without the sandboxes' open doors and stand-in secrets."""
+    problems = []
+    if config.get("SANDBOXES_ENABLED"):
+        problems.append("ANTAR_SANDBOXES must be off (the sandboxes have no authentication)")
+    if _weak_secret_key(config["SECRET_KEY"]):
+        problems.append("SECRET_KEY must be at least 32 random bytes (e.g. secrets.token_urlsafe(48))")
+    if _weak_data_key(config["DATA_KEY"]):
+        problems.append("ANTAR_DATA_KEY must be 32 random bytes, urlsafe base64 (Fernet.generate_key())")
+    if not config.get("WHATSAPP_VERIFY_TOKEN"):
+        problems.append("WHATSAPP_VERIFY_TOKEN must be set")
+    if problems:
+        raise ConfigError("ANTAR_ENV=production refuses to start: " + "; ".join(problems))
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -96,6 +127,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # "off" leaves them for `flask worker` (or for a test that drains the queues).
         "EMBEDDED_WORKER": env.get("ANTAR_EMBEDDED_WORKER", "thread"),
         "SANDBOXES_ENABLED": _flag(env.get("ANTAR_SANDBOXES"), default=not production),
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
         "PASSWORD_HASH_COST": env.get("ANTAR_PASSWORD_HASH_COST", "standard"),
         # Notifications: retry schedule (seconds), when a claim or a queued row counts as lost.
         "NOTIFICATION_RETRY_DELAYS": [float(x) for x in
@@ -126,6 +158,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     config["RATELIMIT_ENABLED"] = _flag(env.get("ANTAR_RATELIMIT"), default=True)
     config.update(overrides)
+    if production:
+        _refuse_unsafe_production(config)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:

@@ -17,6 +17,11 @@ def is_sandbox(base_url: str) -> bool:
     return bool(current_app.config.get("SANDBOXES_ENABLED")) and "/sandbox/" in base_url
 
 
+def stand_ins_allowed() -> bool:
+    """Derived sandbox credentials and URLs are for the demo and tests: never in production, whatever the flag."""
+    return bool(current_app.config.get("SANDBOXES_ENABLED")) and current_app.config.get("ANTAR_ENV") != "production"
+
+
 def register_once(key: tuple, register) -> None:
     """Call ``register()`` the first time ``key`` is seen in this process (and again if it failed)."""
     with _lock:

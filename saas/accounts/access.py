@@ -1,7 +1,9 @@
 """Who may open which page: a city's staff in their own city's office, super-admins in /admin."""
 from __future__ import annotations
 
+import unicodedata
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -48,7 +50,16 @@ def superadmin_required(view):
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only a path on this site, never another host (open-redirect guard)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target.rstrip("?") or fallback
-    return fallback
+    """Only a path on this site, never another host (open-redirect guard).
+
+    Browsers drop tabs and newlines inside a URL and read ``\\`` as ``/``, so ``/\t/evil`` is
+    ``//evil`` to them: judge the target as they would, and refuse any control character outright
+    (a newline in a Location header is also a 500).
+    """
+    if not target or any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
+        return fallback
+    seen = "".join(target.split()).replace("\\", "/")
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc or not seen.startswith("/") or seen.startswith("//"):
+        return fallback
+    return target.rstrip("?") or fallback

@@ -4,9 +4,12 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from saas.forms_input import NoControlCharacters
+
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Fill in your e-mail.")), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Fill in your e-mail.")), Length(max=254),
+                                                   NoControlCharacters()])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your password.")),
                                                          Length(max=200)])
 

@@ -76,6 +76,7 @@ def build_spec() -> dict:
                      "type": "object", "required": ["registration_no", "nik"],
                      "properties": {"registration_no": {"type": "string"}, "nik": {"type": "string"}}}}}},
                  "responses": {"200": {"description": "status, status_label, next_steps, delivery"},
+                               "400": _json("Error", "Not {registration_no, nik} as text, or a control character in it"),
                                "404": _json("Error", "No match: the same answer whatever was wrong"),
                                "429": {"description": "Too many look-ups"}}},
     })

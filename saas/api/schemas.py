@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES
+from saas.forms_input import no_control_characters
 
 
 class DocumentInSchema(Schema):
@@ -15,6 +16,12 @@ class DocumentInSchema(Schema):
     email = fields.String(load_default=None)
     kk_number = fields.String(load_default=None)
     kecamatan = fields.String(load_default=None, metadata={"description": "code (64.71.05) or name"})
+
+
+class PublicStatusInSchema(Schema):
+    """The citizens' lookup: the same two fields as the portal's form, refused the same way."""
+    registration_no = fields.String(required=True, validate=[validate.Length(max=40), no_control_characters])
+    nik = fields.String(required=True, validate=[validate.Length(max=25), no_control_characters])
 
 
 class DocumentsInSchema(Schema):

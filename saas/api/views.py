@@ -4,14 +4,15 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, g, jsonify, request
-from marshmallow import ValidationError
+from flask import Blueprint, g, jsonify, request
+from marshmallow import EXCLUDE, ValidationError
 
 from saas.api.schemas import (
     CreatedSchema,
     DocumentDetailSchema,
     DocumentPageSchema,
     DocumentsInSchema,
+    PublicStatusInSchema,
     TransitionInSchema,
 )
 from saas.api.services import token_from_header
@@ -26,8 +27,10 @@ from saas.documents.services import (
     register_many,
 )
 from saas.extensions import csrf, db, limiter
-from saas.tenancy.web import city_blueprint
+from saas.documents import lookup_limits
+from saas.forms_input import InputRefused, int_arg
 from saas.tenancy.scope import current_tenant
+from saas.tenancy.web import city_blueprint
 
 bp = city_blueprint("api", __name__, api=True)
 csrf.exempt(bp)
@@ -120,11 +123,11 @@ def list_documents():
         if doc_type not in DOCUMENT_TYPE_LABELS:
             return error(422, "invalid", f"Unknown doc_type; use one of: {', '.join(DOCUMENT_TYPE_LABELS)}.")
         statement = statement.where(Document.doc_type == doc_type)
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", 100)), 1), 500)
-    except ValueError:
-        return error(422, "invalid", "page and per_page are whole numbers.")
+    try:  # bounded so that the offset, page × per_page, stays a 64-bit number
+        page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
+        per_page = min(max(int_arg(request.args, "per_page", maximum=10 ** 9) or 100, 1), 500)
+    except InputRefused:
+        return error(422, "invalid", "page and per_page are whole numbers (page at most 1000000000).")
     pagination = db.paginate(statement.order_by(Document.id.desc()), page=page, per_page=per_page,
                              error_out=False)
     return jsonify(DocumentPageSchema().dump({
@@ -171,24 +174,18 @@ def openapi():
 
 
 # -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
-def _public_number_key() -> str:
-    body = request.get_json(silent=True) or {}
-    return f"public-status:{current_tenant.slug}:{str(body.get('registration_no') or '').strip().upper()}"
-
-
 @bp.post("/public/status")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute"),
-               key_func=lambda: f"public-status-ip:{request.remote_addr}")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per 15 minutes"),
-               key_func=_public_number_key)
+@lookup_limits.per_address  # the portal's counters: two doors, one budget
+@lookup_limits.per_number
 def public_status():
     """Registration number + NIK → status and next steps; one and the same 404 for every miss."""
     from saas.portal.services import find_document, next_steps
 
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.")
-    document = find_document(str(body.get("registration_no") or ""), str(body.get("nik") or ""))
+    try:
+        body = PublicStatusInSchema().load(request.get_json(silent=True) or {}, unknown=EXCLUDE)
+    except ValidationError as exc:
+        return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.", fields=exc.messages)
+    document = find_document(body["registration_no"], body["nik"])
     if document is None:
         return error(404, "not_found", "No document matches this registration number and NIK.")
     delivery = document.delivery

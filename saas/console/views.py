@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +19,7 @@ from saas.console.charts import share_vs_time, sparkline
 from saas.console.forms import OnboardForm, SuspendForm
 from saas.office.forms import EmptyForm
 from saas.extensions import csrf, db
+from saas.forms_input import InputRefused, date_range
 from saas.models import utcnow
 from saas.stats.services import SORTABLE, compare, sort_figures
 from saas.tenancy.models import Tenant
@@ -53,18 +55,12 @@ COLUMNS = [
 ]
 
 
+MAX_RANGE_DAYS = 732  # two years and a leap day: what the comparison's charts are drawn for
+
+
 def _range() -> tuple[date, date]:
-    first, last = services.default_range(utcnow().date())
-    try:
-        if request.args.get("from"):
-            first = date.fromisoformat(request.args["from"])
-        if request.args.get("to"):
-            last = date.fromisoformat(request.args["to"])
-    except ValueError:
-        abort(400)
-    if first > last or (last - first).days > 731:
-        abort(400)
-    return first, last
+    """The comparison's days; InputRefused (with its message) when far, reversed or too long."""
+    return date_range(request.args, max_days=MAX_RANGE_DAYS, default=services.default_range(utcnow().date()))
 
 
 def _chosen(tenants: list[Tenant]) -> list[Tenant]:
@@ -72,9 +68,9 @@ def _chosen(tenants: list[Tenant]) -> list[Tenant]:
     return [t for t in tenants if t.slug in wanted] if wanted else tenants
 
 
-def _figures():
+def _figures(*, default_range: bool = False):
     tenants = list_tenants()
-    first, last = _range()
+    first, last = services.default_range(utcnow().date()) if default_range else _range()
     chosen = _chosen(tenants)
     return tenants, chosen, first, last, compare(chosen, first, last)
 
@@ -151,7 +147,13 @@ def _chart_labels() -> dict:
 @bp.get("/compare")
 @superadmin_required
 def compare_page():
-    tenants, chosen, first, last, figures = _figures()
+    answer = 200
+    try:
+        tenants, chosen, first, last, figures = _figures()
+    except InputRefused as refused:  # the page is still shown, for the last 30 days
+        flash(str(refused.message), "error")
+        tenants, chosen, first, last, figures = _figures(default_range=True)
+        answer = 400
     key = request.args.get("sort", "city")
     descending = request.args.get("dir", "asc" if key == "city" else "desc") == "desc"
     figures = sort_figures(figures, key, descending)
@@ -159,13 +161,16 @@ def compare_page():
     return render_template("console/compare.html", tenants=tenants, chosen={t.slug for t in chosen}, first=first,
                            last=last, figures=figures, columns=COLUMNS, sort=key, descending=descending,
                            sparklines=lines, chart=share_vs_time(figures, labels=_chart_labels()),
-                           sortable=SORTABLE)
+                           sortable=SORTABLE), answer
 
 
 @bp.get("/compare.csv")
 @superadmin_required
 def compare_csv():
-    _tenants, _chosen_tenants, first, last, figures = _figures()
+    try:
+        _tenants, _chosen_tenants, first, last, figures = _figures()
+    except InputRefused as refused:
+        return Response(str(refused.message), status=400, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["city", "slug", "from", "to"] + [c[0] for c in COLUMNS])
@@ -223,7 +228,11 @@ def platform_token_required(view):
 @api.get("/compare")
 @platform_token_required
 def compare_api():
-    _tenants, _chosen_tenants, first, last, figures = _figures()
+    try:
+        _tenants, _chosen_tenants, first, last, figures = _figures()
+    except InputRefused as refused:
+        with force_locale("en"):
+            return jsonify({"error": "invalid", "message": str(refused.message)}), 400
     return jsonify({"from": first.isoformat(), "to": last.isoformat(),
                     "cities": [f.as_dict() for f in sorted(figures, key=lambda f: f.city)]})
 

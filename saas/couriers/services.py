@@ -408,6 +408,8 @@ class CallbackOutcome:
 
 def _find_delivery(provider_name: str, report: StatusReport) -> Delivery | None:
     """The delivery a callback is about: by the courier's reference, else by our own id."""
+    from saas.forms_input import fits_db_int
+
     with all_tenants():
         found = look_up(f"courier:{provider_name}", str(report.ref)) if report.ref else None
         delivery = db.session.get(Delivery, found[1]) if found else None
@@ -415,6 +417,8 @@ def _find_delivery(provider_name: str, report: StatusReport) -> Delivery | None:
             try:
                 our_id = int(str(report.store_order_id).removeprefix("ANTAR-"))
             except ValueError:
+                return None
+            if not fits_db_int(our_id):  # not one of ours, and the database could not even compare it
                 return None
             candidate = db.session.get(Delivery, our_id)
             if candidate is not None and candidate.provider == provider_name and candidate.provider_ref is None:
@@ -436,11 +440,15 @@ def handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
 
 
 def _handle_callback(provider_name: str, headers, body) -> CallbackOutcome:
+    import json
+
     provider_class = PROVIDERS.get(provider_name)
     if provider_class is None or not provider_class.has_api:
         return CallbackOutcome(404, "unknown courier")
     if not isinstance(body, dict):
         return CallbackOutcome(400, "the body is not a JSON object")
+    if "\\u0000" in json.dumps(body).replace("\\\\", ""):  # PostgreSQL refuses a NUL in text and jsonb
+        return CallbackOutcome(400, "the body contains a NUL character")
     try:
         report = provider_class.parse_callback(body)
     except ValueError as exc:

@@ -16,9 +16,10 @@ from saas.office.forms import EmptyForm
 from saas.documents.lifecycle import Actor
 from saas.extensions import csrf, db, limiter
 from saas.models import commit_retrying
+from saas.documents import lookup_limits
 from saas.office.shell import office_blueprint
-from saas.tenancy.web import city_blueprint
 from saas.tenancy.scope import current_tenant
+from saas.tenancy.web import city_blueprint
 
 webhooks = Blueprint("courier_webhooks", __name__, url_prefix="/webhooks/couriers")
 csrf.exempt(webhooks)
@@ -31,6 +32,9 @@ driver = city_blueprint("driver", __name__, "/driver")
 @limiter.limit("6000 per minute")
 def courier_callback(provider: str):
     outcome = services.handle_callback(provider, request.headers, request.get_json(silent=True))
+    if outcome.status >= 400:
+        code = {400: "invalid", 401: "unauthorized", 404: "not_found"}.get(outcome.status, "unavailable")
+        return jsonify({"error": code, "message": outcome.message, "result": outcome.message}), outcome.status
     return jsonify({"result": outcome.message}), outcome.status
 
 
@@ -122,6 +126,7 @@ def delivery_detail(delivery_id: int):
 
 # -- the driver at the door -------------------------------------------------------------------------
 @driver.route("/<code>", methods=["GET", "POST"])
+@lookup_limits.per_address  # 200 or 404 says whether a pickup code exists: counted like a lookup
 @limiter.limit("10 per hour", methods=["POST"],
                key_func=lambda: f"pin:{normalise_pickup_code(request.view_args.get('code', ''))}")
 @limiter.limit("20 per hour", methods=["POST"], key_func=lambda: f"pin-ip:{request.remote_addr}")

@@ -8,11 +8,12 @@ Offers to the packages above it:
 - ``identity``: NIK, KK and phone checks and keyed hashes;
 - ``links``: the signed link sent to the citizen;
 - ``desks``: the collection rule, and ``accept_desk_code`` for other kinds of desk codes;
-- ``settings``: the ``[documents]`` section of tenant.toml.
+- ``settings``: the ``[documents]`` section of tenant.toml;
+- ``lookup_limits``: one rate-limit budget for every door that says whether a number exists.
 """
 from __future__ import annotations
 
-OFFERS = ("models", "lifecycle", "services", "identity", "links", "desks", "settings")
+OFFERS = ("models", "lifecycle", "services", "identity", "links", "desks", "settings", "lookup_limits")
 
 
 def wire(app) -> None:

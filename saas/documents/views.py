@@ -38,6 +38,7 @@ from saas.documents.services import (
     status_counts,
 )
 from saas.extensions import db
+from saas.forms_input import InputRefused, date_arg, date_range, fits_db_int, int_arg
 from saas.office.forms import EmptyForm
 from saas.office.shell import document_panels, office_blueprint
 from saas.security import mask_nik, redact_niks
@@ -50,17 +51,20 @@ STAFF_MOVES = ("ready", "cancelled")
 
 
 def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A date of the query string; InputRefused (with its message) when unusable."""
+    return date_arg(request.args, name)
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A whole number of the query string, within the database's 64 bits; else InputRefused."""
+    return int_arg(request.args, name)
+
+
+@office.before_app_request
+def _refuse_ids_beyond_the_database():
+    """An id in any URL that no 64-bit column can hold names nothing: 404, before a query overflows."""
+    if any(isinstance(v, int) and not fits_db_int(v) for v in (request.view_args or {}).values()):
+        abort(404)
 
 
 @office.get("/")
@@ -73,14 +77,22 @@ def home():
     if doc_type not in DOCUMENT_TYPE_LABELS:
         doc_type = None
     searched_nik = session.get(NIK_SEARCH_KEY) if request.args.get("nik") == "1" else None
+    answer = 200
+    try:
+        received_from, received_to = date_range(request.args)
+        after_id, before_id = _int_arg("after"), _int_arg("before")
+    except InputRefused as refused:  # the queue is still shown, unfiltered by the bad value
+        flash(str(refused.message), "error")
+        received_from = received_to = after_id = before_id = None
+        answer = 400
     query = QueueQuery(status=status, doc_type=doc_type, q=request.args.get("q", "").strip()[:60],
                        nik_hash=searched_nik["hash"] if searched_nik else None,
-                       received_from=_date_arg("from"), received_to=_date_arg("to"))
-    documents, has_older, has_newer = queue_page(query, after_id=_int_arg("after"),
-                                                 before_id=_int_arg("before"))
+                       received_from=received_from, received_to=received_to)
+    documents, has_older, has_newer = queue_page(query, after_id=after_id, before_id=before_id)
     filters = {k: v for k, v in {"status": status, "doc_type": doc_type, "q": query.q,
                                   "nik": "1" if searched_nik else None,
-                                  "from": request.args.get("from"), "to": request.args.get("to")}.items() if v}
+                                  "from": received_from and received_from.isoformat(),
+                                  "to": received_to and received_to.isoformat()}.items() if v}
     return render_template(
         "office/queue.html", tenant=current_tenant, documents=documents, counts=status_counts(),
         query=query, filters=filters, tab_filters={k: v for k, v in filters.items() if k != "status"},
@@ -88,7 +100,7 @@ def home():
         status_labels=STATUS_LABELS, type_labels={t: DOCUMENT_TYPE_LABELS[t] for t in
                                                   current_tenant.document_settings.get("types", [])},
         bulk_form=EmptyForm(), searched_nik=searched_nik["masked"] if searched_nik else None,
-    )
+    ), answer
 
 
 NIK_SEARCH_KEY = "office_nik_search"
@@ -226,7 +238,11 @@ def import_preview(batch_id: int):
     verdicts = siak_import.verdicts_of(batch, current_tenant) if batch.status == "previewed" else []
     refused = [v for v in verdicts if v.verdict == "refused"]
     accepted = [v for v in verdicts if v.verdict != "refused"]
-    page = max(_int_arg("page") or 1, 1)
+    try:
+        page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
+    except InputRefused as refused:
+        flash(str(refused.message), "error")
+        return redirect(url_for("office.import_preview", batch_id=batch_id))
     shown = accepted[(page - 1) * PREVIEW_PAGE: page * PREVIEW_PAGE]
     return render_template("office/import_preview.html", tenant=current_tenant, batch=batch, refused=refused,
                            accepted=shown, page=page, pages=max(1, -(-len(accepted) // PREVIEW_PAGE)),
@@ -355,6 +371,11 @@ def offer_document_again(registration_no: str):
 def report():
     from saas.models import utcnow
 
-    day = _date_arg("day") or current_tenant.local_date(utcnow())
+    answer = 200
+    try:
+        day = _date_arg("day") or current_tenant.local_date(utcnow())
+    except InputRefused as refused:
+        flash(str(refused.message), "error")
+        day, answer = current_tenant.local_date(utcnow()), 400
     return render_template("office/report.html", tenant=current_tenant, report=daily_report(day),
-                           status_labels=STATUS_LABELS)
+                           status_labels=STATUS_LABELS), answer

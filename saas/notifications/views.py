@@ -8,17 +8,20 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from saas.accounts.access import staff_required
 from saas.extensions import csrf, db, limiter
+from saas.forms_input import callback_moment
 from saas.notifications import services
 from saas.notifications.channels.sms import report_token
 from saas.notifications.channels.whatsapp import app_secret
 from saas.notifications.models import EVENT_LABELS, Notification
 from saas.notifications.templates import EVENTS, LANGUAGES
-from saas.tenancy.scope import current_tenant, tenant_bound
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
+from saas.sandbox_registry import stand_ins_allowed
+from saas.tenancy.scope import current_tenant, tenant_bound
 
 webhooks = Blueprint("message_webhooks", __name__, url_prefix="/webhooks/messages")
 csrf.exempt(webhooks)
@@ -42,11 +45,59 @@ def _apply(channel: str, message_id: str | None, opaque: str | None, status: str
     return True
 
 
+# -- the shape of a WhatsApp status webhook: checked whole before anything is applied ---------------
+def _unix_seconds(value) -> None:
+    try:
+        if isinstance(value, bool) or not str(value).isdigit():
+            raise ValueError
+        callback_moment(int(value))
+    except ValueError:
+        raise ValidationError("not a Unix timestamp in range") from None
+
+
+class _Part(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class _ReceiptError(_Part):
+    code = fields.Raw(load_default=None)
+    title = fields.String(load_default=None, allow_none=True)
+    message = fields.String(load_default=None, allow_none=True)
+
+
+class _ReceiptStatus(_Part):
+    id = fields.String(load_default=None, allow_none=True)
+    status = fields.String(load_default="")
+    timestamp = fields.Raw(load_default=None, allow_none=True, validate=_unix_seconds)
+    biz_opaque_callback_data = fields.String(load_default=None, allow_none=True)
+    errors = fields.List(fields.Nested(_ReceiptError), load_default=list, allow_none=True)
+
+
+class _ReceiptValue(_Part):
+    statuses = fields.List(fields.Nested(_ReceiptStatus), load_default=list, allow_none=True)
+
+
+class _ReceiptChange(_Part):
+    value = fields.Nested(_ReceiptValue, load_default=dict, allow_none=True)
+
+
+class _ReceiptEntry(_Part):
+    changes = fields.List(fields.Nested(_ReceiptChange), load_default=list, allow_none=True)
+
+
+class WhatsAppReceipt(_Part):
+    """Meta's envelope, as far as we read it; a part of the wrong type is a 400, not a 500."""
+
+    object = fields.String(required=True, validate=validate.Equal("whatsapp_business_account"))
+    entry = fields.List(fields.Nested(_ReceiptEntry), load_default=list, allow_none=True)
+
+
 @webhooks.get("/whatsapp")
 def whatsapp_verify():
     """Meta's subscription handshake: echo the challenge when the verify token is ours."""
-    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or "sandbox-verify-token"
-    if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
+    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or ("sandbox-verify-token" if stand_ins_allowed() else "")
+    if expected and request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
             request.args.get("hub.verify_token", ""), expected):
         return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
     return "forbidden", 403
@@ -65,12 +116,17 @@ def whatsapp_statuses():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         return jsonify({"error": "not a WhatsApp Business webhook"}), 400
+    try:
+        payload = WhatsAppReceipt().load(payload)
+    except ValidationError as exc:
+        return jsonify({"error": "invalid", "message": "not the shape of a WhatsApp status webhook",
+                        "fields": exc.messages}), 400
     applied = 0
     for entry in payload.get("entry") or []:
         for change in entry.get("changes") or []:
             for status in (change.get("value") or {}).get("statuses") or []:
                 at = None
-                if str(status.get("timestamp", "")).isdigit():
+                if status.get("timestamp") is not None:
                     at = datetime.fromtimestamp(int(status["timestamp"]), tz=timezone.utc)
                 errors = status.get("errors") or []
                 error = "; ".join(f"{e.get('code')}: {e.get('title') or e.get('message')}" for e in errors) or None

@@ -4,14 +4,15 @@ from wtforms import DecimalField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from saas.forms_input import NoControlCharacters
 from saas.portal.models import PROBLEM_KINDS
 
 
 class LookupForm(FlaskForm):
     registration_no = StringField(_l("Registration number"), validators=[
-        DataRequired(_l("Fill in the registration number from your receipt.")), Length(max=40)])
+        DataRequired(_l("Fill in the registration number from your receipt.")), Length(max=40), NoControlCharacters()])
     nik = StringField(_l("NIK of the document's owner (16 digits)"), validators=[
-        DataRequired(_l("Fill in the NIK.")), Length(max=25)])
+        DataRequired(_l("Fill in the NIK.")), Length(max=25), NoControlCharacters()])
 
 
 class SlotForm(FlaskForm):

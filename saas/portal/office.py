@@ -1,14 +1,13 @@
 """What the office sees of the portal: the day's slot bookings, and citizens' problem reports."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.accounts.access import staff_required
 from saas.extensions import db
+from saas.forms_input import InputRefused, date_arg
 from saas.models import utcnow
 from saas.portal import services
 from saas.portal.models import ProblemReport
@@ -23,12 +22,14 @@ office = office_blueprint("office_portal", __name__)
 @office.get("/bookings")
 @staff_required("operator")
 def bookings():
+    answer = 200
     try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = current_tenant.local_date(utcnow())
+        day = date_arg(request.args, "day") or current_tenant.local_date(utcnow())
+    except InputRefused as refused:
+        flash(str(refused.message), "error")
+        day, answer = current_tenant.local_date(utcnow()), 400
     return render_template("office/bookings.html", tenant=current_tenant, day=day,
-                           bookings=services.bookings_of_day(day))
+                           bookings=services.bookings_of_day(day)), answer
 
 
 @office.get("/problems")

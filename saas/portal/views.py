@@ -5,7 +5,7 @@ import re
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -18,8 +18,9 @@ from saas.documents.identity import IdentityError, clean_phone
 from saas.documents.links import LinkRefused, read_document_token
 from saas.documents.lifecycle import Actor
 from saas.documents.models import Document
-from saas.extensions import db, limiter
+from saas.extensions import db
 from saas.models import commit_retrying
+from saas.documents import lookup_limits
 from saas.portal import services
 from saas.portal.forms import (
     CitizenOrderForm,
@@ -63,18 +64,14 @@ def _granted(document_id: int) -> Document:
     return document
 
 
-def _lookup_key() -> str:
-    return f"lookup:{current_tenant.slug}:{(request.form.get('registration_no') or '').strip().upper()}"
-
-
 @bp.get("/")
 def city_home():
     return render_template("portal/city_home.html", tenant=current_tenant, form=LookupForm())
 
 
 @bp.post("/cari")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_RATE_LIMIT", "10 per minute"), key_func=lambda: f"lookup-ip:{request.remote_addr}")
-@limiter.limit(lambda: current_app.config.get("LOOKUP_NUMBER_RATE_LIMIT", "5 per 15 minutes"), key_func=_lookup_key)
+@lookup_limits.per_address
+@lookup_limits.per_number
 def lookup():
     """Registration number + NIK, by POST: the answer says nothing unless both match."""
     form = LookupForm()
@@ -85,6 +82,10 @@ def lookup():
             return redirect(url_for("portal.document", document_id=document.id))
         flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
               "error")
+    elif form.errors:
+        for message in {m for errors in form.errors.values() for m in errors}:
+            flash(message, "error")
+        return render_template("portal/city_home.html", tenant=current_tenant, form=form), 400
     return render_template("portal/city_home.html", tenant=current_tenant, form=form), 200
 
 

@@ -9,7 +9,7 @@ from tests.conftest import base_config
 
 
 def test_production_refuses_to_start_without_its_secrets_and_services(tmp_path, monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ANTAR_DATA_KEY"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ANTAR_DATA_KEY", "ANTAR_SANDBOXES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ANTAR_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("ANTAR_ENV", "production")
@@ -17,8 +17,9 @@ def test_production_refuses_to_start_without_its_secrets_and_services(tmp_path, 
         load_config()
     for needed in ("SECRET_KEY", "ANTAR_DATA_KEY", "DATABASE_URL", "REDIS_URL"):
         assert needed in str(refused.value)
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
-    monkeypatch.setenv("ANTAR_DATA_KEY", "k" * 44)
+    monkeypatch.setenv("SECRET_KEY", "3Qm8vNw1Zr7Tk2Yp5Hc9Lx4Fb6Gd0Js-Ua_EoKiXtR")
+    monkeypatch.setenv("ANTAR_DATA_KEY", "u8hQe2D2kq0oXg5p5yq4l9cY3G3Vbq2wY2pW2mQ1s7Q=")
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "verify-token-of-the-meta-app")
     monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     with pytest.raises(ConfigError, match="postgresql"):

@@ -10,6 +10,8 @@ from datetime import datetime
 from flask import current_app
 from marshmallow import Schema
 
+from saas.sandbox_registry import stand_ins_allowed
+
 
 @dataclass(frozen=True)
 class Place:
@@ -62,6 +64,24 @@ class StatusReport:
     extra: dict = field(default_factory=dict)
 
 
+def callback_text(body: dict, key: str) -> str | None:
+    """A callback's text field: a string (or number) or nothing; any other shape is not a callback."""
+    value = body.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{key} is not text")
+
+
+def callback_object(body: dict, key: str) -> dict:
+    """A callback's nested object, or an empty one; a string where an object belongs is refused."""
+    value = body.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} is not an object")
+    return value
+
+
 class ProviderError(Exception):
     """A courier API refused or failed; ``transient`` errors are worth retrying."""
 
@@ -102,11 +122,12 @@ class CourierProvider(ABC):
         """A credential named in the city's settings, read from the environment.
 
         With the sandboxes on and the variable unset, a sandbox credential is derived from the
-        city and provider, so the demo and the tests run with no secrets at all.
+        city and provider, so the demo and the tests run with no secrets at all; never in
+        production, where anyone could derive it.
         """
         env_name = self.settings.get(key)
         value = os.environ.get(env_name, "") if env_name else ""
-        if not value and current_app.config.get("SANDBOXES_ENABLED"):
+        if not value and stand_ins_allowed():
             value = f"sandbox-{self.tenant.slug}-{self.name}-{key.removesuffix('_env')}"
         if not value:
             raise ProviderError(f"{env_name or key} is not set for {self.tenant.slug}")
@@ -117,7 +138,7 @@ class CourierProvider(ABC):
         configured = current_app.config.get(key) or os.environ.get(key)
         if configured:
             return configured.rstrip("/")
-        if current_app.config.get("SANDBOXES_ENABLED"):
+        if stand_ins_allowed():
             return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sandbox/{self.name}"
         raise ProviderError(f"{key} is not configured")
 

@@ -1,8 +1,6 @@
 """Go-Send (Gojek) integration API: price, booking, status by order number, cancel, callbacks."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from marshmallow import RAISE, Schema, fields, validate
 
 from saas.couriers.providers.base import (
@@ -13,8 +11,10 @@ from saas.couriers.providers.base import (
     ProviderError,
     Quote,
     StatusReport,
+    callback_text,
 )
 from saas.couriers.providers.http import call, register_with_sandbox
+from saas.forms_input import callback_moment
 from saas.tenancy.settings import EnvName
 
 PAYMENT_TYPE_CORPORATE = 3
@@ -125,17 +125,19 @@ class GoSend(CourierProvider):
             ref = body.get("entity_id") or body.get("order_no")
         except (KeyError, TypeError):
             raise ValueError("not a Go-Send booking event") from None
-        if not isinstance(status, str) or not ref or not event_id:
+        if not isinstance(status, str) or not ref or not event_id or not isinstance(ref, (str, int)) \
+                or not isinstance(event_id, (str, int)):
             raise ValueError("not a Go-Send booking event")
-        at = None
-        if isinstance(body.get("event_date"), (int, float)):
-            at = datetime.fromtimestamp(body["event_date"] / 1000, tz=timezone.utc)
+        text = {key: callback_text(body, key) for key in (
+            "store_order_id", "driver_name", "driver_phone", "vehicle_number", "receiver_name",
+            "live_tracking_url", "cancellation_reason")}
         return StatusReport(ref=str(ref), provider_status=status, event_key=str(event_id),
-                            store_order_id=body.get("store_order_id"), at=at,
-                            driver_name=body.get("driver_name"), driver_phone=body.get("driver_phone"),
-                            driver_plate=body.get("vehicle_number"), receiver_name=body.get("receiver_name"),
-                            tracking_url=body.get("live_tracking_url"),
-                            reason=body.get("cancellation_reason"))
+                            store_order_id=text["store_order_id"],
+                            at=callback_moment(body.get("event_date"), per_second=1000),
+                            driver_name=text["driver_name"], driver_phone=text["driver_phone"],
+                            driver_plate=text["vehicle_number"], receiver_name=text["receiver_name"],
+                            tracking_url=text["live_tracking_url"],
+                            reason=text["cancellation_reason"])
 
 
 __all__ = ["GoSend", "AlreadyBooked"]

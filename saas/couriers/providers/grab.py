@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -16,8 +15,11 @@ from saas.couriers.providers.base import (
     ProviderError,
     Quote,
     StatusReport,
+    callback_object,
+    callback_text,
 )
 from saas.couriers.providers.http import call, register_with_sandbox
+from saas.forms_input import callback_moment
 from saas.tenancy.settings import EnvName
 
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
@@ -169,18 +171,20 @@ class GrabExpress(CourierProvider):
             ref, status, stamp = body["deliveryID"], body["status"], body["timestamp"]
         except (KeyError, TypeError):
             raise ValueError("not a GrabExpress delivery callback") from None
-        if not isinstance(status, str) or not ref or not isinstance(stamp, (int, float)):
+        if not isinstance(status, str) or not ref or not isinstance(ref, (str, int)) or stamp is None:
             raise ValueError("not a GrabExpress delivery callback")
-        driver = body.get("driver") or {}
+        at = callback_moment(stamp)
+        driver, proof = callback_object(body, "driver"), callback_object(body, "proofOfDelivery")
         # Grab sends no event id: the same (delivery, status, time) is the same event.
         key = hashlib.sha256(f"{ref}|{status}|{stamp}".encode()).hexdigest()[:40]
         return StatusReport(ref=str(ref), provider_status=status, event_key=key,
-                            store_order_id=body.get("merchantOrderID"),
-                            at=datetime.fromtimestamp(stamp, tz=timezone.utc),
-                            driver_name=driver.get("name"), driver_phone=driver.get("phone"),
-                            driver_plate=driver.get("licensePlate"), tracking_url=body.get("trackURL"),
-                            proof_photo_url=(body.get("proofOfDelivery") or {}).get("photoURL"),
-                            reason=body.get("failedReason") or None,
+                            store_order_id=callback_text(body, "merchantOrderID"),
+                            at=at,
+                            driver_name=callback_text(driver, "name"), driver_phone=callback_text(driver, "phone"),
+                            driver_plate=callback_text(driver, "licensePlate"),
+                            tracking_url=callback_text(body, "trackURL"),
+                            proof_photo_url=callback_text(proof, "photoURL"),
+                            reason=callback_text(body, "failedReason") or None,
                             extra={"pickup_pin": body.get("pickupPin")})
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from saas.sandbox_registry import stand_ins_allowed
+
 
 class SendError(Exception):
     """A send that did not happen. ``permanent`` ones (an invalid number) are never retried;
@@ -36,10 +38,10 @@ class Channel:
         self.settings = (tenant.notification_settings or {}).get(self.name) or {}
 
     def secret(self, key: str) -> str:
-        """A credential named in the city's settings; in sandbox mode a derived stand-in."""
+        """A credential named in the city's settings; in sandbox mode (never production) a derived stand-in."""
         env_name = self.settings.get(key)
         value = os.environ.get(env_name, "") if env_name else ""
-        if not value and current_app.config.get("SANDBOXES_ENABLED"):
+        if not value and stand_ins_allowed():
             value = f"sandbox-{self.tenant.slug}-{self.name}-{key.removesuffix('_env')}"
         if not value:
             raise SendError(f"{env_name or key} is not set for {self.tenant.slug}", permanent=True)
@@ -49,7 +51,7 @@ class Channel:
         configured = current_app.config.get(key) or os.environ.get(key)
         if configured:
             return configured.rstrip("/")
-        if current_app.config.get("SANDBOXES_ENABLED"):
+        if stand_ins_allowed():
             return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/sandbox/{sandbox_path}"
         raise SendError(f"{key} is not configured", permanent=True)
 

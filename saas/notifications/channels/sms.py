@@ -7,7 +7,7 @@ import requests
 from flask import current_app
 
 from saas.notifications.channels.base import Channel, SendError, Sent
-from saas.sandbox_registry import is_sandbox, register_once
+from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
 TIMEOUT = (3.05, 10)
 MAX_LENGTH = 612  # four concatenated SMS
@@ -15,7 +15,7 @@ MAX_LENGTH = 612  # four concatenated SMS
 
 def report_token() -> str:
     value = current_app.config.get("SMS_REPORT_TOKEN") or os.environ.get("SMS_REPORT_TOKEN", "")
-    if not value and current_app.config.get("SANDBOXES_ENABLED"):
+    if not value and stand_ins_allowed():
         value = "sandbox-sms-report-token"
     return value
 

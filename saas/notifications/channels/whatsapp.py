@@ -7,7 +7,7 @@ import requests
 from flask import current_app
 
 from saas.notifications.channels.base import Channel, SendError, Sent
-from saas.sandbox_registry import is_sandbox, register_once
+from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
 API_VERSION = "v21.0"
 TIMEOUT = (3.05, 10)
@@ -19,7 +19,7 @@ RATE_LIMITS = {130429: 5.0, 131056: 6.0, 131048: 60.0, 4: 60.0, 80007: 60.0}
 def app_secret() -> str:
     """The Meta app's secret: it signs the status webhooks (X-Hub-Signature-256)."""
     value = current_app.config.get("WHATSAPP_APP_SECRET") or os.environ.get("WHATSAPP_APP_SECRET", "")
-    if not value and current_app.config.get("SANDBOXES_ENABLED"):
+    if not value and stand_ins_allowed():
         value = "sandbox-whatsapp-app-secret"
     return value
 
