@@ -85,6 +85,7 @@ def test_production_never_accepts_the_derived_sandbox_credentials(app, client, m
     from saas.notifications.channels.base import SendError
     from saas.notifications.channels.sms import Sms
     from saas.notifications.channels.whatsapp import WhatsApp
+    from saas.tenancy.scope import tenant_bound
     from saas.tenancy.services import get_tenant
 
     for name in ("BALIKPAPAN_GOSEND_CALLBACK_TOKEN", "BALIKPAPAN_WA_PHONE_NUMBER_ID", "BALIKPAPAN_SMS_USERKEY",
@@ -94,7 +95,7 @@ def test_production_never_accepts_the_derived_sandbox_credentials(app, client, m
     monkeypatch.setitem(app.config, "SANDBOXES_ENABLED", True)
     monkeypatch.setitem(app.config, "WHATSAPP_BASE_URL", "https://graph.example")
     monkeypatch.setitem(app.config, "SMS_BASE_URL", "https://sms.example")
-    with app.app_context():
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         tenant = get_tenant("balikpapan")
         gosend = provider_for("gosend")
         assert not gosend.verify_callback({"Authorization": "sandbox-balikpapan-gosend-callback_token"})
