@@ -58,6 +58,8 @@ def base_config(tmp_dir: Path, database_url: str, **extra) -> dict:
         "SANDBOXES_ENABLED": True,
         "TENANTS_DIR": str(TENANTS_DIR),
         "PUBLIC_BASE_URL": "http://antar.test",
+        # Tests send to one person many times a second; the pacing tests turn the pair limit on.
+        "WHATSAPP_PAIR_INTERVAL": 0.0,
         "SERVER_NAME": None,
     }
     config.update(extra)

@@ -393,6 +393,18 @@ def _failed(notification: Notification, error: SendError) -> str:
     """Record a failed attempt, unless a receipt meanwhile showed the message went out after all."""
     now, table = utcnow(), Notification.__table__
     row, still_unsent = table.c.id == notification.id, table.c.status.in_(SENDABLE)
+    if error.throttled:  # the limit said "later": no attempt is spent, nothing is failed
+        wait = max(error.retry_after or 1.0, 0.05)
+        waiting = db.session.execute(sa.update(table).where(row, still_unsent).values(
+            attempts=table.c.attempts - 1,  # the claim counted one
+            next_attempt_at=now + timedelta(seconds=wait), claimed_at=None, send_started_at=None, updated_at=now))
+        db.session.commit()
+        if waiting.rowcount:
+            try:
+                nudge(notification.tenant_id, lane_of(notification.event), delay=wait)
+            except Exception:
+                log.warning("could not schedule notification %s after its pause; the sweeper will", notification.id)
+        return f"waiting {wait:.1f} s for its turn"
     delays = retry_delays()
     if error.permanent or notification.attempts > len(delays):
         died = db.session.execute(sa.update(table).where(row, still_unsent).values(

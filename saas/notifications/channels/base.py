@@ -14,9 +14,11 @@ class SendError(Exception):
     ``retry_after`` asks for a minimum wait (a rate limit)."""
 
     def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
-                 uncertain: bool = False):
+                 uncertain: bool = False, throttled: bool = False):
         self.permanent = permanent
         self.retry_after = retry_after
+        #: Not a failure: the provider's (or our own) rate limit says "later"; no attempt is spent.
+        self.throttled = throttled
         #: The request may have reached the gateway (no answer came back): it may have been sent.
         self.uncertain = uncertain
         super().__init__(message)
