@@ -11,19 +11,24 @@ import os
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry, SimpleWorker, Worker
-from rq.cron import CronScheduler
+from rq import cron_job_registry
+from rq.cron import CronJob, CronScheduler
 from rq.job import Job
 from rq.scheduler import RQScheduler
+from rq.scripts import acquire_or_refresh_lock, release_lock
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from saas.extensions import db
@@ -33,6 +38,10 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = ("default", "notifications", "couriers", "stats")
 _PENDING_KEY = "antar_jobs_after_commit"
 CRON_LEADER_KEY = "antar:cron:leader"
+#: When each periodic job was last enqueued (epoch seconds, by job name), shared by every leader.
+CRON_LAST_ENQUEUED_KEY = "antar:cron:last-enqueued"
+#: Back-off for a job that met a dropped database connection; these retries are not the job's own.
+DATABASE_RETRY_DELAYS = (1, 2, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -250,6 +259,43 @@ class _AppContextMixin:
     def perform_job(self, job, queue, execution):
         with self.app.app_context():
             return super().perform_job(job, queue, execution)
+
+    def _finalize_failure(self, job, queue, execution, exc_info):
+        """A dropped database connection (PostgreSQL restarting, say) is passing trouble: throw the
+        broken pool away and try the job again shortly, as if it had returned RQ's ``Retry``.
+
+        Those retries count in ``job.number_of_retries``, not in the job's own ``retries_left``;
+        jobs are idempotent by design. After the last delay the failure takes RQ's usual path.
+        """
+        tries = job.number_of_retries or 0
+        if is_database_connection_error(exc_info[1]) and tries < len(DATABASE_RETRY_DELAYS):
+            _dispose_database_pools()
+            log.warning("job %s met a database connection error (%s); retrying in %s s", job.id,
+                        type(exc_info[1]).__name__, DATABASE_RETRY_DELAYS[tries])
+            return self._finalize_success(job, queue, execution,
+                                          Retry(max=len(DATABASE_RETRY_DELAYS), interval=list(DATABASE_RETRY_DELAYS)))
+        return super()._finalize_failure(job, queue, execution, exc_info)
+
+
+def is_database_connection_error(exc: BaseException | None) -> bool:
+    """True for a lost or refused database connection, anywhere in the exception's chain."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (sa_exc.OperationalError, sa_exc.DisconnectionError)):
+            return True
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _dispose_database_pools() -> None:
+    try:
+        db.session.remove()
+    except Exception:  # the session's own connection may be the broken one
+        log.debug("could not close the session cleanly", exc_info=True)
+    for engine in db.engines.values():
+        engine.dispose()
 
 
 class AppWorker(_AppContextMixin, SimpleWorker):
