@@ -361,8 +361,9 @@ class EmbeddedWorker(threading.Thread):
             try:
                 if time.monotonic() - last_tick >= 1:
                     last_tick = time.monotonic()
-                    _enqueue_due_scheduled(self.runtime, self.runtime.connection())
-                    cron.enqueue_jobs()
+                    connection = self.runtime.connection()
+                    _enqueue_due_scheduled(self.runtime, connection)
+                    enqueue_due_periodic(cron, connection, datetime.now(timezone.utc))
                 self.runtime.run_pending()
             except Exception:
                 log.exception("embedded worker round failed")
@@ -378,37 +379,113 @@ def build_cron(job_runtime: JobRuntime, connection: Redis | None = None) -> Cron
     return cron
 
 
+def enqueue_due_periodic(cron: CronScheduler, connection: Redis, now: datetime) -> list[str]:
+    """Enqueue each periodic job whose time has come since it was last enqueued, by any leader.
+
+    RQ's ``CronScheduler`` remembers last runs in its own memory only and runs a never-run
+    interval job at once, so each new leader used to run everything again. The last enqueue
+    time of each job lives in Redis instead (``CRON_LAST_ENQUEUED_KEY``), and a job is
+    enqueued and its time recorded in one transaction: two would-be leaders cannot both run it.
+    """
+    return [job.name for job in cron.get_jobs() if _enqueue_if_due(job, connection, now)]
+
+
+def _enqueue_if_due(job: CronJob, connection: Redis, now: datetime) -> bool:
+    from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
+
+    stamp = now.timestamp()
+    with connection.pipeline() as pipe:
+        try:
+            pipe.watch(CRON_LAST_ENQUEUED_KEY)
+            last = pipe.hget(CRON_LAST_ENQUEUED_KEY, job.name)
+            if last is not None:  # keep RQ's own view (monitoring, sleep interval) in step
+                job.set_enqueue_time(datetime.fromtimestamp(float(last), timezone.utc))
+            if last is not None or job.cron:
+                due = job.next_enqueue_time is not None and now >= job.next_enqueue_time
+            else:
+                due = True  # an interval job no leader has ever run
+            if not due:
+                pipe.unwatch()
+                return False
+            pipe.multi()
+            queue = Queue(job.queue_name, connection=connection)
+            enqueued = queue.enqueue(job.func, args=job.args, kwargs=job.kwargs, **job.job_options, pipeline=pipe)
+            pipe.hset(CRON_LAST_ENQUEUED_KEY, job.name, f"{stamp:.6f}")
+            pipe.zadd(job.job_history_key, {enqueued.id: stamp})
+            pipe.zremrangebyrank(job.job_history_key, 0, -(DEFAULT_CRON_JOB_HISTORY_LIMIT + 1))
+            pipe.expire(job.job_history_key, DEFAULT_CRON_JOB_HISTORY_TTL)
+            cron_job_registry.add(job.name, pipe, enqueue_timestamp=stamp)
+            pipe.execute()
+        except WatchError:
+            return False  # another leader wrote a last run meanwhile: look again next round
+    job.set_enqueue_time(now)
+    log.info("enqueued periodic job %s", job.name)
+    return True
+
+
 class CronLeader(threading.Thread):
-    """Enqueues periodic jobs from one worker only, however many run (a Redis lease)."""
+    """Enqueues periodic jobs from one worker only, however many run (a Redis lease).
 
-    LEASE_SECONDS = 60
+    The lease lasts ``LEASE_SECONDS`` and the leader renews it every ``RENEW_SECONDS``; a
+    leader that stops releases it at once (only if it still holds it), so a clean restart hands
+    over within a second and a killed leader within the lease. Time is Redis's own clock
+    (``TIME``), shared by every would-be leader whatever its host's clock says.
+    """
 
-    def __init__(self, job_runtime: JobRuntime):
+    LEASE_SECONDS = 15
+    RENEW_SECONDS = 5
+    FOLLOWER_POLL_SECONDS = 1
+
+    def __init__(self, job_runtime: JobRuntime, clock: Callable[[], datetime] | None = None):
         super().__init__(name="antar-cron", daemon=True)
         self.connection = job_runtime.worker_connection()
         self.cron = build_cron(job_runtime, self.connection)
-        self.identity = self.cron.name
+        self.identity = f"{self.cron.name}-{uuid.uuid4().hex[:8]}"
+        self.clock = clock or self._redis_time
+        self.is_leader = False
         self._stop_event = threading.Event()
 
-    def stop(self) -> None:
-        self._stop_event.set()
+    def _redis_time(self) -> datetime:
+        seconds, microseconds = self.connection.time()
+        return datetime.fromtimestamp(seconds + microseconds / 1e6, timezone.utc)
 
     def _lead(self) -> bool:
-        if self.connection.set(CRON_LEADER_KEY, self.identity, nx=True, ex=self.LEASE_SECONDS):
-            return True
-        if (self.connection.get(CRON_LEADER_KEY) or b"").decode() == self.identity:
-            self.connection.expire(CRON_LEADER_KEY, self.LEASE_SECONDS)
-            return True
-        return False
+        outcome = acquire_or_refresh_lock(self.connection, CRON_LEADER_KEY, self.identity, self.LEASE_SECONDS)
+        self.is_leader = outcome != "taken"
+        return self.is_leader
+
+    def tick(self) -> list[str]:
+        """One round: take or renew the lease, and if it is ours enqueue what is due."""
+        if not self._lead():
+            return []
+        return enqueue_due_periodic(self.cron, self.connection, self.clock())
+
+    def release(self) -> None:
+        """Give the lease up now, if it is still ours (compare-and-delete)."""
+        try:
+            release_lock(self.connection, CRON_LEADER_KEY, self.identity)
+        except RedisError:
+            log.warning("could not release the cron lease; it runs out within %s s", self.LEASE_SECONDS)
+        self.is_leader = False
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+        self.release()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                if self._lead():
-                    self.cron.enqueue_jobs()
+                self.tick()
             except Exception:
+                self.is_leader = False
                 log.warning("cron round failed", exc_info=True)
-            self._stop_event.wait(min(max(self.cron.calculate_sleep_interval(), 1), 15))
+            if self.is_leader:
+                wait = min(max(self.cron.calculate_sleep_interval(), 0.5), self.RENEW_SECONDS)
+            else:
+                wait = self.FOLLOWER_POLL_SECONDS
+            self._stop_event.wait(wait)
 
 
 def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_cron: bool = True,
