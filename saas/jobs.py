@@ -179,13 +179,65 @@ class JobRuntime:
         return done
 
 
+class DueJobMover:
+    """Moves delayed jobs (``enqueue_in``, retries) whose time has come onto their queues.
+
+    RQ's own ``RQScheduler.enqueue_scheduled_jobs``, under RQ's per-queue scheduler locks, but
+    called from a process Antar owns instead of RQ's forked scheduler: the locks are held only
+    for one move (``LOCK_SECONDS`` at most, should the process die during it), so any worker
+    can do the next move.
+    """
+
+    LOCK_SECONDS = 10
+
+    def __init__(self, connection: Redis):
+        self.scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, logging_level="WARNING",
+                                     name=f"antar-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+    def move_due(self) -> None:
+        scheduler = self.scheduler
+        scheduler._acquired_locks = {
+            name for name in QUEUE_NAMES
+            if acquire_or_refresh_lock(scheduler.connection, scheduler.get_locking_key(name), scheduler.name,
+                                       self.LOCK_SECONDS) != "taken"}
+        scheduler._scheduled_job_registries = []
+        try:
+            scheduler.enqueue_scheduled_jobs()
+        finally:
+            scheduler.release_locks()
+
+
 def _enqueue_due_scheduled(runtime: JobRuntime, connection: Redis) -> None:
-    scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
-    scheduler.acquire_locks()
-    try:
-        scheduler.enqueue_scheduled_jobs()
-    finally:
-        scheduler.release_locks()
+    DueJobMover(connection).move_due()
+
+
+class SchedulerThread(threading.Thread):
+    """The worker's scheduler: a thread of the worker process, so it dies with it.
+
+    RQ's ``work(with_scheduler=True)`` forks its scheduler as a child process; a SIGKILLed
+    worker left it running with the scheduler lock and the dead worker's blocking BLPOP socket,
+    and the next job Redis handed to that socket vanished.
+    """
+
+    INTERVAL_SECONDS = 1
+
+    def __init__(self, job_runtime: JobRuntime):
+        super().__init__(name="antar-scheduler", daemon=True)
+        self.mover = DueJobMover(job_runtime.worker_connection())
+        self._stop_event = threading.Event()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.mover.move_due()
+            except Exception:
+                log.warning("moving due delayed jobs failed", exc_info=True)
+            self._stop_event.wait(self.INTERVAL_SECONDS)
 
 
 def runtime(app: Flask | None = None) -> JobRuntime:
@@ -490,13 +542,25 @@ class CronLeader(threading.Thread):
 
 def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_cron: bool = True,
                name: str | None = None, fork: bool = False) -> bool:
-    """Work the queues until told to stop; a worker that Redis knocked over is started again."""
+    """Work the queues until told to stop; a worker that Redis knocked over is started again.
+
+    Delayed jobs are moved by a thread of this process (``SchedulerThread``), never by RQ's
+    forked scheduler, so nothing of a killed worker outlives it.
+    """
     job_runtime = runtime(app)
     worker_class = InlineWorker if job_runtime.embedded else (ForkingAppWorker if fork else AppWorker)
-    leader = None
-    if with_cron and job_runtime.periodic_jobs and not burst:
-        leader = CronLeader(job_runtime)
-        leader.start()
+    leader = scheduler = None
+    if burst:
+        try:
+            _enqueue_due_scheduled(job_runtime, job_runtime.worker_connection())
+        except RedisError as exc:
+            log.warning("could not move due delayed jobs (%s)", exc)
+    else:
+        scheduler = SchedulerThread(job_runtime)
+        scheduler.start()
+        if with_cron and job_runtime.periodic_jobs:
+            leader = CronLeader(job_runtime)
+            leader.start()
     try:
         while True:
             worker = None
@@ -504,7 +568,7 @@ def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_
                 connection = job_runtime.worker_connection()
                 queues = [job_runtime.queue(q, connection) for q in queue_names]
                 worker = worker_class(queues, connection=connection, app=app, name=name)
-                worked = worker.work(burst=burst, with_scheduler=not job_runtime.embedded)
+                worked = worker.work(burst=burst, with_scheduler=False)
             except RedisError as exc:
                 log.warning("worker cannot reach Redis (%s); trying again shortly", exc)
                 worked = False
@@ -516,6 +580,8 @@ def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_
     finally:
         if leader:
             leader.stop()
+        if scheduler:
+            scheduler.stop()
 
 
 def init_app(app: Flask) -> None:
