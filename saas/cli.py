@@ -17,7 +17,7 @@ from saas.jobs import QUEUE_NAMES, run_worker, runtime, selfcheck
 @click.option("--fork", is_flag=True, help="Fork a fresh process per job (RQ's classic worker).")
 @with_appcontext
 def worker_command(queues, burst, no_cron, name, fork):
-    """Run an RQ worker with the app context, RQ's scheduler and the periodic jobs."""
+    """Run an RQ worker with the app context, a thread moving delayed jobs, and the periodic jobs."""
     app = current_app._get_current_object()
     if runtime(app).embedded:
         click.echo("No REDIS_URL: working the embedded queue of this process only.", err=True)

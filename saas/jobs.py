@@ -11,19 +11,24 @@ import os
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import fakeredis
 from flask import Flask, current_app
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry, SimpleWorker, Worker
-from rq.cron import CronScheduler
+from rq import cron_job_registry
+from rq.cron import CronJob, CronScheduler
 from rq.job import Job
 from rq.scheduler import RQScheduler
+from rq.scripts import acquire_or_refresh_lock, release_lock
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from saas.extensions import db
@@ -34,6 +39,10 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = ("notifications", "couriers", "default", "notifications_bulk", "stats")
 _PENDING_KEY = "antar_jobs_after_commit"
 CRON_LEADER_KEY = "antar:cron:leader"
+#: When each periodic job was last enqueued (epoch seconds, by job name), shared by every leader.
+CRON_LAST_ENQUEUED_KEY = "antar:cron:last-enqueued"
+#: Back-off for a job that met a dropped database connection; these retries are not the job's own.
+DATABASE_RETRY_DELAYS = (1, 2, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -171,13 +180,65 @@ class JobRuntime:
         return done
 
 
+class DueJobMover:
+    """Moves delayed jobs (``enqueue_in``, retries) whose time has come onto their queues.
+
+    RQ's own ``RQScheduler.enqueue_scheduled_jobs``, under RQ's per-queue scheduler locks, but
+    called from a process Antar owns instead of RQ's forked scheduler: the locks are held only
+    for one move (``LOCK_SECONDS`` at most, should the process die during it), so any worker
+    can do the next move.
+    """
+
+    LOCK_SECONDS = 10
+
+    def __init__(self, connection: Redis):
+        self.scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, logging_level="WARNING",
+                                     name=f"antar-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+    def move_due(self) -> None:
+        scheduler = self.scheduler
+        scheduler._acquired_locks = {
+            name for name in QUEUE_NAMES
+            if acquire_or_refresh_lock(scheduler.connection, scheduler.get_locking_key(name), scheduler.name,
+                                       self.LOCK_SECONDS) != "taken"}
+        scheduler._scheduled_job_registries = []
+        try:
+            scheduler.enqueue_scheduled_jobs()
+        finally:
+            scheduler.release_locks()
+
+
 def _enqueue_due_scheduled(runtime: JobRuntime, connection: Redis) -> None:
-    scheduler = RQScheduler(list(QUEUE_NAMES), connection=connection, interval=1)
-    scheduler.acquire_locks()
-    try:
-        scheduler.enqueue_scheduled_jobs()
-    finally:
-        scheduler.release_locks()
+    DueJobMover(connection).move_due()
+
+
+class SchedulerThread(threading.Thread):
+    """The worker's scheduler: a thread of the worker process, so it dies with it.
+
+    RQ's ``work(with_scheduler=True)`` forks its scheduler as a child process; a SIGKILLed
+    worker left it running with the scheduler lock and the dead worker's blocking BLPOP socket,
+    and the next job Redis handed to that socket vanished.
+    """
+
+    INTERVAL_SECONDS = 1
+
+    def __init__(self, job_runtime: JobRuntime):
+        super().__init__(name="antar-scheduler", daemon=True)
+        self.mover = DueJobMover(job_runtime.worker_connection())
+        self._stop_event = threading.Event()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.mover.move_due()
+            except Exception:
+                log.warning("moving due delayed jobs failed", exc_info=True)
+            self._stop_event.wait(self.INTERVAL_SECONDS)
 
 
 def runtime(app: Flask | None = None) -> JobRuntime:
@@ -252,6 +313,43 @@ class _AppContextMixin:
         with self.app.app_context():
             return super().perform_job(job, queue, execution)
 
+    def _finalize_failure(self, job, queue, execution, exc_info):
+        """A dropped database connection (PostgreSQL restarting, say) is passing trouble: throw the
+        broken pool away and try the job again shortly, as if it had returned RQ's ``Retry``.
+
+        Those retries count in ``job.number_of_retries``, not in the job's own ``retries_left``;
+        jobs are idempotent by design. After the last delay the failure takes RQ's usual path.
+        """
+        tries = job.number_of_retries or 0
+        if is_database_connection_error(exc_info[1]) and tries < len(DATABASE_RETRY_DELAYS):
+            _dispose_database_pools()
+            log.warning("job %s met a database connection error (%s); retrying in %s s", job.id,
+                        type(exc_info[1]).__name__, DATABASE_RETRY_DELAYS[tries])
+            return self._finalize_success(job, queue, execution,
+                                          Retry(max=len(DATABASE_RETRY_DELAYS), interval=list(DATABASE_RETRY_DELAYS)))
+        return super()._finalize_failure(job, queue, execution, exc_info)
+
+
+def is_database_connection_error(exc: BaseException | None) -> bool:
+    """True for a lost or refused database connection, anywhere in the exception's chain."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (sa_exc.OperationalError, sa_exc.DisconnectionError)):
+            return True
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _dispose_database_pools() -> None:
+    try:
+        db.session.remove()
+    except Exception:  # the session's own connection may be the broken one
+        log.debug("could not close the session cleanly", exc_info=True)
+    for engine in db.engines.values():
+        engine.dispose()
+
 
 class AppWorker(_AppContextMixin, SimpleWorker):
     """The production worker: runs jobs in its own process, one after another.
@@ -316,8 +414,9 @@ class EmbeddedWorker(threading.Thread):
             try:
                 if time.monotonic() - last_tick >= 1:
                     last_tick = time.monotonic()
-                    _enqueue_due_scheduled(self.runtime, self.runtime.connection())
-                    cron.enqueue_jobs()
+                    connection = self.runtime.connection()
+                    _enqueue_due_scheduled(self.runtime, connection)
+                    enqueue_due_periodic(cron, connection, datetime.now(timezone.utc))
                 self.runtime.run_pending()
             except Exception:
                 log.exception("embedded worker round failed")
@@ -333,48 +432,136 @@ def build_cron(job_runtime: JobRuntime, connection: Redis | None = None) -> Cron
     return cron
 
 
+def enqueue_due_periodic(cron: CronScheduler, connection: Redis, now: datetime) -> list[str]:
+    """Enqueue each periodic job whose time has come since it was last enqueued, by any leader.
+
+    RQ's ``CronScheduler`` remembers last runs in its own memory only and runs a never-run
+    interval job at once, so each new leader used to run everything again. The last enqueue
+    time of each job lives in Redis instead (``CRON_LAST_ENQUEUED_KEY``), and a job is
+    enqueued and its time recorded in one transaction: two would-be leaders cannot both run it.
+    """
+    return [job.name for job in cron.get_jobs() if _enqueue_if_due(job, connection, now)]
+
+
+def _enqueue_if_due(job: CronJob, connection: Redis, now: datetime) -> bool:
+    from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
+
+    stamp = now.timestamp()
+    with connection.pipeline() as pipe:
+        try:
+            pipe.watch(CRON_LAST_ENQUEUED_KEY)
+            last = pipe.hget(CRON_LAST_ENQUEUED_KEY, job.name)
+            if last is not None:  # keep RQ's own view (monitoring, sleep interval) in step
+                job.set_enqueue_time(datetime.fromtimestamp(float(last), timezone.utc))
+            if last is not None or job.cron:
+                due = job.next_enqueue_time is not None and now >= job.next_enqueue_time
+            else:
+                due = True  # an interval job no leader has ever run
+            if not due:
+                pipe.unwatch()
+                return False
+            pipe.multi()
+            queue = Queue(job.queue_name, connection=connection)
+            enqueued = queue.enqueue(job.func, args=job.args, kwargs=job.kwargs, **job.job_options, pipeline=pipe)
+            pipe.hset(CRON_LAST_ENQUEUED_KEY, job.name, f"{stamp:.6f}")
+            pipe.zadd(job.job_history_key, {enqueued.id: stamp})
+            pipe.zremrangebyrank(job.job_history_key, 0, -(DEFAULT_CRON_JOB_HISTORY_LIMIT + 1))
+            pipe.expire(job.job_history_key, DEFAULT_CRON_JOB_HISTORY_TTL)
+            cron_job_registry.add(job.name, pipe, enqueue_timestamp=stamp)
+            pipe.execute()
+        except WatchError:
+            return False  # another leader wrote a last run meanwhile: look again next round
+    job.set_enqueue_time(now)
+    log.info("enqueued periodic job %s", job.name)
+    return True
+
+
 class CronLeader(threading.Thread):
-    """Enqueues periodic jobs from one worker only, however many run (a Redis lease)."""
+    """Enqueues periodic jobs from one worker only, however many run (a Redis lease).
 
-    LEASE_SECONDS = 60
+    The lease lasts ``LEASE_SECONDS`` and the leader renews it every ``RENEW_SECONDS``; a
+    leader that stops releases it at once (only if it still holds it), so a clean restart hands
+    over within a second and a killed leader within the lease. Time is Redis's own clock
+    (``TIME``), shared by every would-be leader whatever its host's clock says.
+    """
 
-    def __init__(self, job_runtime: JobRuntime):
+    LEASE_SECONDS = 15
+    RENEW_SECONDS = 5
+    FOLLOWER_POLL_SECONDS = 1
+
+    def __init__(self, job_runtime: JobRuntime, clock: Callable[[], datetime] | None = None):
         super().__init__(name="antar-cron", daemon=True)
         self.connection = job_runtime.worker_connection()
         self.cron = build_cron(job_runtime, self.connection)
-        self.identity = self.cron.name
+        self.identity = f"{self.cron.name}-{uuid.uuid4().hex[:8]}"
+        self.clock = clock or self._redis_time
+        self.is_leader = False
         self._stop_event = threading.Event()
 
-    def stop(self) -> None:
-        self._stop_event.set()
+    def _redis_time(self) -> datetime:
+        seconds, microseconds = self.connection.time()
+        return datetime.fromtimestamp(seconds + microseconds / 1e6, timezone.utc)
 
     def _lead(self) -> bool:
-        if self.connection.set(CRON_LEADER_KEY, self.identity, nx=True, ex=self.LEASE_SECONDS):
-            return True
-        if (self.connection.get(CRON_LEADER_KEY) or b"").decode() == self.identity:
-            self.connection.expire(CRON_LEADER_KEY, self.LEASE_SECONDS)
-            return True
-        return False
+        outcome = acquire_or_refresh_lock(self.connection, CRON_LEADER_KEY, self.identity, self.LEASE_SECONDS)
+        self.is_leader = outcome != "taken"
+        return self.is_leader
+
+    def tick(self) -> list[str]:
+        """One round: take or renew the lease, and if it is ours enqueue what is due."""
+        if not self._lead():
+            return []
+        return enqueue_due_periodic(self.cron, self.connection, self.clock())
+
+    def release(self) -> None:
+        """Give the lease up now, if it is still ours (compare-and-delete)."""
+        try:
+            release_lock(self.connection, CRON_LEADER_KEY, self.identity)
+        except RedisError:
+            log.warning("could not release the cron lease; it runs out within %s s", self.LEASE_SECONDS)
+        self.is_leader = False
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop_event.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+        self.release()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                if self._lead():
-                    self.cron.enqueue_jobs()
+                self.tick()
             except Exception:
+                self.is_leader = False
                 log.warning("cron round failed", exc_info=True)
-            self._stop_event.wait(min(max(self.cron.calculate_sleep_interval(), 1), 15))
+            if self.is_leader:
+                wait = min(max(self.cron.calculate_sleep_interval(), 0.5), self.RENEW_SECONDS)
+            else:
+                wait = self.FOLLOWER_POLL_SECONDS
+            self._stop_event.wait(wait)
 
 
 def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_cron: bool = True,
                name: str | None = None, fork: bool = False) -> bool:
-    """Work the queues until told to stop; a worker that Redis knocked over is started again."""
+    """Work the queues until told to stop; a worker that Redis knocked over is started again.
+
+    Delayed jobs are moved by a thread of this process (``SchedulerThread``), never by RQ's
+    forked scheduler, so nothing of a killed worker outlives it.
+    """
     job_runtime = runtime(app)
     worker_class = InlineWorker if job_runtime.embedded else (ForkingAppWorker if fork else AppWorker)
-    leader = None
-    if with_cron and job_runtime.periodic_jobs and not burst:
-        leader = CronLeader(job_runtime)
-        leader.start()
+    leader = scheduler = None
+    if burst:
+        try:
+            _enqueue_due_scheduled(job_runtime, job_runtime.worker_connection())
+        except RedisError as exc:
+            log.warning("could not move due delayed jobs (%s)", exc)
+    else:
+        scheduler = SchedulerThread(job_runtime)
+        scheduler.start()
+        if with_cron and job_runtime.periodic_jobs:
+            leader = CronLeader(job_runtime)
+            leader.start()
     try:
         while True:
             worker = None
@@ -382,7 +569,7 @@ def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_
                 connection = job_runtime.worker_connection()
                 queues = [job_runtime.queue(q, connection) for q in queue_names]
                 worker = worker_class(queues, connection=connection, app=app, name=name)
-                worked = worker.work(burst=burst, with_scheduler=not job_runtime.embedded)
+                worked = worker.work(burst=burst, with_scheduler=False)
             except RedisError as exc:
                 log.warning("worker cannot reach Redis (%s); trying again shortly", exc)
                 worked = False
@@ -394,6 +581,8 @@ def run_worker(app: Flask, queue_names: list[str], *, burst: bool = False, with_
     finally:
         if leader:
             leader.stop()
+        if scheduler:
+            scheduler.stop()
 
 
 def init_app(app: Flask) -> None:

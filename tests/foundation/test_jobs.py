@@ -75,3 +75,51 @@ def test_jobs_selfcheck_command_waits_for_a_worker(app, redis_server):
     finally:
         worker.terminate()
         worker.wait(20)
+
+
+# -- a database blip is retried soon, by the worker plumbing ------------------------------------
+def _wait_until_done(job_runtime, job, timeout: float = 30):
+    """Work the queues, delayed jobs included, until the job has an end (or time is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job_runtime.run_pending(include_scheduled=True)
+        status = job.get_status(refresh=True).value
+        if status in ("finished", "failed"):
+            return status
+        time.sleep(0.2)
+    return job.get_status(refresh=True).value
+
+
+def test_a_job_that_meets_a_database_error_is_retried_soon_without_using_its_own_retries(app):
+    """A PostgreSQL restart must not send a job to the failed registry to wait minutes for the sweeper."""
+    from rq import Retry
+
+    from tests.foundation.job_helpers import database_error_once
+
+    job_runtime = runtime(app)
+    with app.app_context():
+        pool_before = db.engine.pool
+        job = job_runtime.enqueue(database_error_once, "test:db-error-once", retry=Retry(max=2, interval=[600]))
+    job_runtime.run_pending()
+    job.refresh()
+    assert job.get_status().value == "scheduled"  # not failed, not given up
+    assert job.retries_left == 2  # the job's own retries are kept for its own troubles
+    assert _wait_until_done(job_runtime, job) == "finished"
+    job.refresh()
+    assert job.return_value() == "after the database came back"
+    assert job.retries_left == 2  # the job's own retries are kept for its own troubles
+    assert job.id not in job_runtime.queue("default").failed_job_registry.get_job_ids()
+    with app.app_context():
+        assert db.engine.pool is not pool_before  # the broken pool was thrown away
+
+
+def test_a_job_that_fails_for_another_reason_still_fails_at_once(app):
+    """Only the database's connection trouble is retried quietly; a bug still shows up as a failure."""
+    from tests.foundation.job_helpers import value_error
+
+    job_runtime = runtime(app)
+    with app.app_context():
+        job = job_runtime.enqueue(value_error, "test:value-error")
+    job_runtime.run_pending()
+    assert job.get_status(refresh=True).value == "failed"
+    assert job.id in job_runtime.queue("default").failed_job_registry.get_job_ids()
