@@ -135,8 +135,6 @@ class JobRuntime:
         return jobs
 
     def enqueue_in(self, delay: float, func, *args, queue: str = "default", **options) -> Job:
-        from datetime import timedelta
-
         return self.queue(queue).enqueue_in(timedelta(seconds=delay), func, *args, **options)
 
     def _nudge_embedded_worker(self) -> None:
