@@ -95,10 +95,23 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: Pages that show a citizen's personal data: the office, the console, a citizen's own document.
+_PERSONAL_PAGE = re.compile(r"^/(admin(/|$)|api/|[a-z0-9-]+/(office(/|$)|d/|dokumen/|driver/))")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def apply_security_headers(response):
-    """Nothing loads from another host, and pages cannot be framed."""
+    """Nothing loads from another host, and pages cannot be framed; pages with personal data are
+    never stored by a browser or a proxy; production is HTTPS only (HSTS)."""
+    from flask import current_app, request
+
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if _PERSONAL_PAGE.match(request.path) and not request.path.endswith((".css", ".svg", ".js")):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("ETag", None)
+    if current_app.config.get("ANTAR_ENV") == "production" or request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response

@@ -69,6 +69,8 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     previous_delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The courier's own time of the latest status it reported: an older word is never applied.
+    provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     receipt_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     office_alert: Mapped[str | None] = mapped_column(sa.String(300))

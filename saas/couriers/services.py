@@ -284,12 +284,16 @@ def apply_report(delivery: Delivery, report: StatusReport, *, source: str):
     unified = provider.statuses.get(report.provider_status)
     if unified is None:
         return None
+    delivery.last_provider_event_at = utcnow()
+    if report.at is not None and delivery.provider_event_at is not None and report.at < delivery.provider_event_at:
+        return None  # a word older than one already applied (callbacks cross, polls lag): it changes nothing
+    if report.at is not None:
+        delivery.provider_event_at = report.at
     for attribute in ("driver_name", "driver_phone", "driver_plate", "receiver_name", "proof_photo_url",
                       "tracking_url"):
         value = getattr(report, attribute)
         if value:
             setattr(delivery, attribute, str(value)[:300])
-    delivery.last_provider_event_at = utcnow()
     if unified == "failed":
         delivery.failure_reason = (report.reason or report.provider_status)[:300]
     return move(delivery, unified, source=source, provider_status=report.provider_status,

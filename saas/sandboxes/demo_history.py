@@ -81,6 +81,15 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
     mode = tenant.courier_settings.get("mode", "office_booking")
     channel = (tenant.notification_settings.get("channels") or ["sms"])[0]
     reminder_days = tenant.notification_settings.get("uncollected_reminder_days") or []
+    used_codes = set(db.session.scalars(sa.select(Delivery.pickup_code).where(Delivery.tenant_id == tenant.id)
+                                        .execution_options(all_tenants=True)))
+
+    def fresh_code() -> str:
+        """Years of history draw enough codes to meet a collision for certain: draw again."""
+        while (code := new_pickup_code()) in used_codes:
+            pass
+        used_codes.add(code)
+        return code
     protected = [protect_nik(_nik(kecamatan[i % len(kecamatan)].replace(".", ""), rng, i)) for i in range(400)]
     families = [protect_kk(f"{kecamatan[i % len(kecamatan)].replace('.', '')}0101{20 + i % 5:02d}{i + 1:04d}")
                 for i in range(200)]
@@ -132,7 +141,7 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
                     "provider_ref": f"DEMO-{delivery_id}", "provider_status": final, "service": "Instant",
                     "fee": rng.randrange(15000, 42000, 500), "distance_km": round(rng.uniform(2, 18), 1),
                     "payer": "citizen", "cash_on_delivery": provider == "manual", "recipient_name": name,
-                    "pickup_code": new_pickup_code(), "receipt_pin": new_receipt_pin(), "seal_number": f"SG-{delivery_id:06d}",
+                    "pickup_code": fresh_code(), "receipt_pin": new_receipt_pin(), "seal_number": f"SG-{delivery_id:06d}",
                     "driver_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "driver_plate": "KT 1234 AB",
                     "handed_over_at": picked, "booked_at": requested, "closed_at": ended, "created_at": requested,
                     "updated_at": ended, "booking_attempts": 1, "rebook_count": 0, "version": 1,

@@ -104,3 +104,17 @@ def test_a_callback_naming_another_citys_delivery_is_refused(app, client):
     response = client.post("/webhooks/couriers/gosend", json=_gosend_body(
         "GK-00-000000", "delivered", store_order_id=f"ANTAR-{balikpapan.id}"), headers=bontang_token)
     assert response.status_code == 401
+
+
+def test_a_stale_status_never_moves_a_delivery_back(app, client):
+    """picked (-5 min), out_for_delivery (-1 min), then an on_hold stamped -3 min: still picked up."""
+    delivery = _booked(app)
+    token = {"Authorization": "sandbox-balikpapan-gosend-callback_token"}
+    now_ms = int(time.time() * 1000) + 10 * 60_000  # later than the sandbox's own booking callbacks
+    for status, minutes_ago in (("allocated", 6), ("picked", 5), ("out_for_delivery", 1), ("on_hold", 3)):
+        body = dict(_gosend_body(delivery.provider_ref, status), event_date=now_ms - minutes_ago * 60_000)
+        assert client.post("/webhooks/couriers/gosend", json=body, headers=token).status_code == 200
+    assert load(app, delivery.id).status == "picked_up"
+    body = dict(_gosend_body(delivery.provider_ref, "on_hold"), event_date=now_ms)
+    assert client.post("/webhooks/couriers/gosend", json=body, headers=token).status_code == 200
+    assert load(app, delivery.id).status == "on_hold"  # a fresh hold still applies
