@@ -13,10 +13,10 @@ OFFERS = ("access", "models", "services")
 def wire(app) -> None:
     from saas.accounts.cli import users_cli
     from saas.accounts.services import load_session_user
-    from saas.accounts.views import admin, office, office_staff
+    from saas.accounts.views import admin, office, office_access, office_staff
     from saas.extensions import login_manager
 
     login_manager.user_loader(load_session_user)
-    for blueprint in (admin, office, office_staff):
+    for blueprint in (admin, office, office_staff, office_access):
         app.register_blueprint(blueprint)
     app.cli.add_command(users_cli)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,21 +71,42 @@ class User(UserMixin, Timestamps, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class StaffAccessLog(TenantScoped, db.Model):
-    """Who of a city's staff did what, when, from where (UU 27/2022: staff access is logged).
+#: What each line of the access log records, as a supervisor reads it.
+ACCESS_ACTIONS = {
+    "sign_in": _l("Signed in"), "sign_out": _l("Signed out"),
+    "view_document": _l("Opened a document"), "search_nik": _l("Searched by NIK"),
+    "view_delivery": _l("Opened a delivery (address, phone)"), "view_handover": _l("Opened a handover"),
+    "view_import_preview": _l("Opened an import preview"),
+    "api_list_documents": _l("API: listed documents"), "api_view_document": _l("API: read a document"),
+    "create_api_token": _l("Made an API token"), "revoke_api_token": _l("Revoked an API token"),
+    "create_staff": _l("Added a staff member"), "enable_staff": _l("Enabled a staff member"),
+    "disable_staff": _l("Disabled a staff member"),
+}
 
-    Append-only: sign-ins and sign-outs now; the office adds every look at personal data.
-    """
+
+class StaffAccessLog(TenantScoped, db.Model):
+    """Who of a city's staff (or which of its API tokens) did what, when, from where, and why
+    (UU 27/2022: every access to personal data is logged). Append-only; supervisors read it."""
 
     __tablename__ = "staff_access_log"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="RESTRICT"))
+    api_token: Mapped[str | None] = mapped_column(sa.String(40))  # the token's prefix and name, for API reads
     action: Mapped[str] = mapped_column(sa.String(40))
     subject: Mapped[str | None] = mapped_column(sa.String(120))
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user = relationship(User, lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        return str(ACCESS_ACTIONS.get(self.action, self.action))
+
+    @property
+    def who(self) -> str:
+        return self.user.name if self.user is not None else f"API · {self.api_token or '-'}"
 
     __table_args__ = (sa.Index(None, "tenant_id", "at"), sa.Index(None, "tenant_id", "user_id", "at"))

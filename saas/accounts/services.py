@@ -97,10 +97,37 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def log_staff_access(user: User, action: str, subject: str | None = None,
-                     ip_address: str | None = None) -> None:
-    """One line in the city's staff access log (platform accounts have no city log)."""
-    if user.tenant_id is None:
+def log_staff_access(user: User | None, action: str, subject: str | None = None,
+                     ip_address: str | None = None, *, reason: str | None = None, api_token=None) -> None:
+    """One line in the city's access log: a staff member's, or an API token's (platform accounts
+    have no city log)."""
+    if api_token is not None:
+        db.session.add(StaffAccessLog(tenant_id=api_token.tenant_id, api_token=f"{api_token.prefix} {api_token.name}"[:40],
+                                      action=action, subject=subject, ip_address=ip_address, reason=reason))
+        return
+    if user is None or user.tenant_id is None:
         return
     db.session.add(StaffAccessLog(tenant_id=user.tenant_id, user_id=user.id, action=action,
-                                  subject=subject, ip_address=ip_address))
+                                  subject=subject, ip_address=ip_address, reason=reason))
+
+
+def access_log(*, user_id: int | None = None, action: str | None = None, day=None,
+               before_id: int | None = None, per_page: int = 100) -> tuple[list[StaffAccessLog], int | None]:
+    """The bound city's access log, newest first, a page at a time; ``day`` is the city's local day."""
+    from datetime import datetime, time, timedelta
+
+    from saas.tenancy.scope import current_tenant
+
+    filters = []
+    if user_id:
+        filters.append(StaffAccessLog.user_id == user_id)
+    if action:
+        filters.append(StaffAccessLog.action == action)
+    if day is not None:
+        start = datetime.combine(day, time.min, tzinfo=current_tenant.zone)
+        filters += [StaffAccessLog.at >= start, StaffAccessLog.at < start + timedelta(days=1)]
+    if before_id is not None:
+        filters.append(StaffAccessLog.id < before_id)
+    rows = list(db.session.scalars(sa.select(StaffAccessLog).where(*filters)
+                                   .order_by(StaffAccessLog.id.desc()).limit(per_page + 1)))
+    return rows[:per_page], (rows[per_page - 1].id if len(rows) > per_page else None)

@@ -11,6 +11,7 @@ from saas.accounts.forms import SignInForm, StaffForm
 from saas.accounts.models import User
 from saas.accounts.services import (
     AccountError,
+    access_log,
     SuperAdminSignedIn,
     authenticate,
     create_user,
@@ -164,3 +165,33 @@ def staff_toggle(user_id: int):
     flash(_("%(email)s can sign in again.", email=person.email) if person.active
           else _("%(email)s can no longer sign in.", email=person.email), "success")
     return redirect(url_for("office_staff.staff"))
+
+
+# -- the access log (UU 27/2022) ------------------------------------------------------------------------
+office_access = office_blueprint("office_access", __name__, "/access-log")
+
+
+@office_access.get("/", endpoint="access_log")
+@staff_required("supervisor")
+def access_log_page():
+    """Who opened which citizen's data, when and why: supervisors read and filter it."""
+    from datetime import date
+
+    from saas.accounts.models import ACCESS_ACTIONS
+
+    action = request.args.get("action") or None
+    action = action if action in ACCESS_ACTIONS else None
+    user_arg, before = request.args.get("user", ""), request.args.get("before", "")
+    user_id = int(user_arg) if user_arg.isdigit() and len(user_arg) < 12 else None
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = None
+    rows, older = access_log(user_id=user_id, action=action, day=day,
+                             before_id=int(before) if before.isdigit() and len(before) < 19 else None)
+    staff = db.session.scalars(sa.select(User).where(User.tenant_id == current_tenant.id).order_by(User.name)).all()
+    filters = {k: v for k, v in {"action": action, "user": user_id, "day": day.isoformat() if day else None}.items()
+               if v}
+    return render_template("accounts/access_log.html", tenant=current_tenant, rows=rows, older=older,
+                           actions=ACCESS_ACTIONS, staff=staff, filters=filters)
+

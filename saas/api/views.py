@@ -15,6 +15,7 @@ from saas.api.schemas import (
     PublicStatusInSchema,
     TransitionInSchema,
 )
+from saas.accounts.services import log_staff_access
 from saas.api.services import token_from_header
 from saas.documents.lifecycle import Actor, TransitionRefused, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document
@@ -130,6 +131,8 @@ def list_documents():
         return error(422, "invalid", "page and per_page are whole numbers (page at most 1000000000).")
     pagination = db.paginate(statement.order_by(Document.id.desc()), page=page, per_page=per_page,
                              error_out=False)
+    log_staff_access(None, "api_list_documents", f"page {page}", request.remote_addr, api_token=g.api_token)
+    db.session.commit()
     return jsonify(DocumentPageSchema().dump({
         "documents": pagination.items, "page": page, "per_page": per_page,
         "total": pagination.total, "pages": pagination.pages,
@@ -143,6 +146,8 @@ def get_one(registration_no: str):
     document = get_document(registration_no.upper())
     if document is None:
         return error(404, "not_found", "No such document in this city.")
+    log_staff_access(None, "api_view_document", document.registration_no, request.remote_addr, api_token=g.api_token)
+    db.session.commit()
     return jsonify(DocumentDetailSchema().dump(document))
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas.accounts.access import staff_required
+from saas.accounts.services import log_staff_access
 from saas.couriers import services
 from saas.couriers.codes import normalise_pickup_code, qr_svg_data_uri
 from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
@@ -59,6 +60,9 @@ def handover_delivery(code: str):
     if delivery is None:
         flash(_("No delivery of this city has that pickup code."), "error")
         return redirect(url_for("office_couriers.handover"))
+    if request.method == "GET":
+        log_staff_access(current_user, "view_handover", delivery.pickup_code, request.remote_addr)
+        db.session.commit()
     form = HandoverForm(data={"driver_name": delivery.driver_name, "driver_plate": delivery.driver_plate})
     if form.validate_on_submit():
         try:
@@ -95,6 +99,9 @@ def deliveries():
 @staff_required("operator")
 def delivery_detail(delivery_id: int):
     delivery = db.get_or_404(Delivery, delivery_id)
+    if request.method == "GET":  # the recipient's name, phone and address are on this page
+        log_staff_access(current_user, "view_delivery", str(delivery.id), request.remote_addr)
+        db.session.commit()
     form, cancel_form = ManualOutcomeForm(), CancelDeliveryForm()
     if request.method == "POST":
         action = request.form.get("action")

@@ -119,6 +119,8 @@ def search():
     # 6471 0117 0890 0001, 6471-0545-0890-0002, 64.71.01.170890.0001 or "NIK 6471…": a NIK all the same.
     if len(digits) == 16 and (text.translate(_NIK_SEPARATORS).isdigit() or redact_niks(text) != text):
         session[NIK_SEARCH_KEY] = {"hash": identity_hash(digits), "masked": mask_nik(digits)}
+        log_staff_access(current_user, "search_nik", mask_nik(digits), request.remote_addr)
+        db.session.commit()
         return redirect(url_for("office.home", nik="1", **keep))
     text = redact_niks(text)  # what is left is no whole NIK, but may still hold one among other words
     return redirect(url_for("office.home", q=text, **keep) if text else url_for("office.home", **keep))
@@ -235,6 +237,8 @@ PREVIEW_PAGE = 200
 @staff_required("operator")
 def import_preview(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
+    log_staff_access(current_user, "view_import_preview", str(batch.id), request.remote_addr)
+    db.session.commit()
     verdicts = siak_import.verdicts_of(batch, current_tenant) if batch.status == "previewed" else []
     refused = [v for v in verdicts if v.verdict == "refused"]
     accepted = [v for v in verdicts if v.verdict != "refused"]

@@ -38,6 +38,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("office.returns_desk", _l("Returns"), "operator", "office.returns_desk"),
     MenuItem("office.report", _l("Daily report"), "supervisor", "office.report"),
     MenuItem("office_staff.staff", _l("Staff"), "supervisor", "office_staff"),
+    MenuItem("office_access.access_log", _l("Access log"), "supervisor", "office_access"),
     MenuItem("office_settings.settings", _l("Settings"), "admin", "office_settings"),
 )
 
