@@ -8,6 +8,7 @@ sent just before a worker died is recognised rather than sent again.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -226,9 +227,10 @@ def _claimable(now: datetime):
             sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now + timedelta(seconds=1)))
 
 
-def claim_batch(lane: str, limit: int) -> list[int]:
+def claim_batch(lane: str, limit: int) -> tuple[list[int], datetime]:
     """Take up to ``limit`` of the bound city's due messages in ``lane`` for this worker, oldest
-    first, in one statement; rows another worker is claiming are skipped, not waited for."""
+    first, in one statement; rows another worker is claiming are skipped, not waited for.
+    Returns the ids and the claim's time (which marks them as this worker's)."""
     now = utcnow()
     candidates = sa.select(Notification.id).where(_in_lane(lane), *_claimable(now)).order_by(Notification.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
@@ -241,7 +243,16 @@ def claim_batch(lane: str, limit: int) -> list[int]:
             .values(claimed_at=now, attempts=Notification.attempts + 1, updated_at=now)
             .returning(Notification.id).execution_options(synchronize_session=False)))
     db.session.commit()
-    return sorted(claimed)
+    return sorted(claimed), now
+
+
+def _release(ids: list[int], claimed_at: datetime) -> None:
+    """Give back claimed rows not sent yet (their attempt was not made), if still ours."""
+    db.session.execute(
+        sa.update(Notification).where(Notification.id.in_(ids), Notification.claimed_at == claimed_at,
+                                      Notification.status.in_(SENDABLE))
+        .values(claimed_at=None, attempts=Notification.attempts - 1).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def has_due(lane: str) -> bool:
@@ -259,8 +270,14 @@ def drain(tenant_id: int, lane: str) -> int:
     if tenant is None:
         return 0
     with tenant_bound(tenant):
-        ids = claim_batch(lane, batch_size())
-        for notification_id in ids:
+        ids, claimed_at = claim_batch(lane, batch_size())
+        # A claim lapses after claim_timeout, when another worker may take the row: a slow batch
+        # stops well before that and gives the rest back, so no row is ever sent by two workers.
+        budget, started = claim_timeout().total_seconds() / 2, time.monotonic()
+        for done, notification_id in enumerate(ids):
+            if time.monotonic() - started > budget:
+                _release(ids[done:], claimed_at)
+                break
             send_claimed(db.session.get(Notification, notification_id))
         more = has_due(lane)
         db.session.commit()

@@ -40,7 +40,7 @@ def _backlog(app, slug: str, event: str, count: int) -> None:
         tenant = get_tenant(slug)
         now = utcnow()
         rows = [{"tenant_id": tenant.id, "event": event, "event_key": f"{event}:burst-{n}", "channel": "whatsapp",
-                 "recipient": f"+62812{n:07d}", "language": "id", "template": f"antar_{event}",
+                 "recipient": f"+62812{n:06d}1", "language": "id", "template": f"antar_{event}",
                  "params": ["Warga", "KTP-el", "8", "http://antar.test/x"], "body": "(burst)", "status": "pending",
                  "attempts": 0, "created_at": now, "updated_at": now} for n in range(count)]
         db.session.execute(sa.insert(Notification.__table__), rows)
@@ -173,3 +173,39 @@ def test_demo_history_leaves_nothing_waiting_to_be_sent(app, monkeypatch):
         assert waiting == 0 and reminded > 0
         monkeypatch.setattr(jobs, "utcnow", lambda: now)
         assert jobs.send_reminders() == 0
+
+
+def test_a_slow_batch_gives_back_what_it_could_not_send_before_its_claim_lapses(app, message_gateways, monkeypatch):
+    """Two workers drain one city while each send is slow: a claim lapses after the claim timeout,
+    so a batch stops at half of it and gives the rest back; nothing is sent twice."""
+    import threading
+    import time as clock
+
+    from saas.notifications.channels.whatsapp import WhatsApp
+
+    monkeypatch.setitem(app.config, "NOTIFICATION_CLAIM_TIMEOUT", 0.6)
+    monkeypatch.setitem(app.config, "NOTIFICATION_BATCH_SIZE", 30)
+    real_send = WhatsApp.send
+
+    def slow_send(self, notification):
+        clock.sleep(0.05)
+        return real_send(self, notification)
+
+    monkeypatch.setattr(WhatsApp, "send", slow_send)
+    _backlog(app, "balikpapan", "document_ready", 40)
+    with app.app_context():
+        tenant_id = get_tenant("balikpapan").id
+
+    def worker():
+        deadline = clock.monotonic() + 30
+        while clock.monotonic() < deadline and _sent(app, "document_ready:burst-%") < 40:
+            with app.app_context():
+                services.drain(tenant_id, services.TRANSACTIONAL)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    recipients = [m["to"] for m in message_gateways.received("whatsapp")]
+    assert len(recipients) == 40 and len(set(recipients)) == 40
