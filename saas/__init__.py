@@ -9,7 +9,9 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
-from saas import accounts, api, console, couriers, documents, events, i18n, jobs, notifications, office, portal, stats, tenancy
+from saas import (
+    accounts, api, console, couriers, documents, events, i18n, jobs, notifications, office, portal, stats, tenancy,
+)
 from saas.cli import jobs_cli, worker_command
 from saas.config import PROJECT_ROOT, load_config
 from saas.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -30,6 +30,7 @@ from saas.notifications.channels.base import SendError
 from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, render
 from saas.routing import look_up, remember
+from saas.tenancy.models import Tenant
 from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 log = logging.getLogger(__name__)
@@ -264,8 +265,6 @@ def drain(tenant_id: int, lane: str) -> int:
     """Send one batch of the city's due messages in ``lane``; if more are due, queue the city
     again at the back, behind the other cities' batches. Returns how many were claimed."""
     runtime().connection().delete(_drain_key(tenant_id, lane))  # a later commit nudges afresh
-    from saas.tenancy.models import Tenant
-
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
         return 0
