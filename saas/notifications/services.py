@@ -68,6 +68,11 @@ def claim_timeout() -> timedelta:
     return timedelta(seconds=float(current_app.config.get("NOTIFICATION_CLAIM_TIMEOUT", 120)))
 
 
+def receipt_grace() -> timedelta:
+    """How long a WhatsApp message whose sender died waits for its receipt before it is resent."""
+    return timedelta(seconds=float(current_app.config.get("NOTIFICATION_RECEIPT_GRACE", 300)))
+
+
 def stuck_after() -> timedelta:
     return timedelta(seconds=float(current_app.config.get("NOTIFICATION_STUCK_AFTER", 120)))
 
@@ -236,7 +241,17 @@ def claim_batch(lane: str, limit: int) -> tuple[list[int], datetime]:
     candidates = sa.select(Notification.id).where(_in_lane(lane), *_claimable(now)).order_by(Notification.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(candidates))
+    rows = db.session.execute(candidates.with_only_columns(
+        Notification.id, Notification.channel, Notification.claimed_at)).all()
+    # A lapsed claim on WhatsApp: its worker may have sent it and died before recording it, and
+    # WhatsApp's receipt (which names our row) may still be on its way: wait for it a while
+    # rather than send again. SMS has its recorded intent; e-mail has no receipt to wait for.
+    waiting = {r.id: r.claimed_at + receipt_grace() for r in rows
+               if r.channel == "whatsapp" and r.claimed_at is not None and r.claimed_at + receipt_grace() > now}
+    for notification_id, until in waiting.items():
+        db.session.execute(sa.update(Notification).where(Notification.id == notification_id)
+                           .values(claimed_at=None, next_attempt_at=until).execution_options(synchronize_session=False))
+    ids = [r.id for r in rows if r.id not in waiting]
     claimed: list[int] = []
     if ids:
         claimed = list(db.session.scalars(

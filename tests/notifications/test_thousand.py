@@ -71,7 +71,10 @@ def thousand(app, live_server, redis_server, message_gateways, tmp_path):
     message_gateways.set_receipt_delay(0.2)
     env = process_env(app, REDIS_URL=redis_server.url, ANTAR_PUBLIC_BASE_URL=live_server.url, ANTAR_SANDBOXES="1",
                       ANTAR_NOTIFICATION_RETRY_DELAYS="1,1,1,1", ANTAR_NOTIFICATION_STUCK_AFTER="5",
-                      ANTAR_NOTIFICATION_CLAIM_TIMEOUT="10", ANTAR_SWEEP_INTERVAL="3")
+                      ANTAR_NOTIFICATION_CLAIM_TIMEOUT="10", ANTAR_SWEEP_INTERVAL="3",
+                      # Receipts lag behind a thousand sends by tens of seconds here: a message whose
+                      # worker was killed waits this long for its receipt before it is sent again.
+                      ANTAR_NOTIFICATION_RECEIPT_GRACE="60")
     marker = create_app({**app.config, "REDIS_URL": redis_server.url, "PUBLIC_BASE_URL": live_server.url})
     workers = Workers(env, tmp_path)
     yield marker, workers
@@ -124,6 +127,17 @@ def _assert_exactly_once(app, gateway) -> None:
     counts = _wait_until_all_sent(app)
     received = gateway.received("whatsapp")
     links = [m["parameters"][3] for m in received if m["template"] == "antar_document_ready"]
+    if len(received) != COUNT:  # say which message went twice, and what its row and receipts say
+        from collections import Counter
+        twice = [to for to, n in Counter(m["to"] for m in received).items() if n > 1]
+        print("DOUBLED", twice, [(m["to"], m["time"], m.get("biz_opaque_callback_data")) for m in received if m["to"] in twice])
+        with app.app_context(), all_tenants():
+            for row in db.session.scalars(sa.select(Notification).where(Notification.recipient.in_(["+" + t for t in twice]))):
+                print("ROW", row.id, row.status, row.attempts, row.claimed_at, row.sent_at, row.provider_message_id, row.last_error)
+        ids = {m["id"] for m in received if m["to"] in twice}
+        for entry in gateway.receipt_log("whatsapp"):
+            if entry.get("message_id") in ids or not entry.get("ok"):
+                print("RECEIPT", str(entry)[:400])
     assert len(received) == COUNT, f"{len(received)} messages at the gateway, rows: {counts}"
     assert len(set(links)) == COUNT  # one per document: none lost, none doubled
     assert not gateway.received("sms")  # WhatsApp never gave up, so nothing fell back
