@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import current_app, request
+
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
 #: Groups of two or more digits joined by one space, dot or dash: ``6471 0117 0890 0001``, ``64.71.01.170890.0001``.
 _DIGIT_GROUPS = re.compile(r"(?<!\d)\d{2,}(?:[ .\-]\d{2,})+")
@@ -103,8 +105,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 def apply_security_headers(response):
     """Nothing loads from another host, and pages cannot be framed; pages with personal data are
     never stored by a browser or a proxy; production is HTTPS only (HSTS)."""
-    from flask import current_app, request
-
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

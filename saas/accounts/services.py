@@ -114,8 +114,6 @@ def log_staff_access(user: User | None, action: str, subject: str | None = None,
 def access_log(*, user_id: int | None = None, action: str | None = None, day=None,
                before_id: int | None = None, per_page: int = 100) -> tuple[list[StaffAccessLog], int | None]:
     """The bound city's access log, newest first, a page at a time; ``day`` is the city's local day."""
-    from datetime import datetime, time, timedelta
-
     from saas.tenancy.scope import current_tenant
 
     filters = []
@@ -124,8 +122,8 @@ def access_log(*, user_id: int | None = None, action: str | None = None, day=Non
     if action:
         filters.append(StaffAccessLog.action == action)
     if day is not None:
-        start = datetime.combine(day, time.min, tzinfo=current_tenant.zone)
-        filters += [StaffAccessLog.at >= start, StaffAccessLog.at < start + timedelta(days=1)]
+        start, end = current_tenant.day_bounds(day)
+        filters += [StaffAccessLog.at >= start, StaffAccessLog.at < end]
     if before_id is not None:
         filters.append(StaffAccessLog.id < before_id)
     rows = list(db.session.scalars(sa.select(StaffAccessLog).where(*filters)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -199,9 +199,7 @@ def status_counts() -> dict[str, int]:
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the city's local calendar day."""
-    tenant = current_tenant
-    start = datetime.combine(day, time.min, tzinfo=tenant.zone).astimezone(timezone.utc)
-    return start, start + timedelta(days=1)
+    return current_tenant.day_bounds(day)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import lru_cache
 
 from flask import current_app
 
@@ -33,6 +34,12 @@ return tostring(wait)
 """
 
 
+@lru_cache(maxsize=16)
+def _take_script(connection):
+    """The bucket script, registered once per Redis connection (not once per send)."""
+    return connection.register_script(_TAKE)
+
+
 class NotYourTurn(Exception):
     """The number or the person has had enough for now; try again after ``wait`` seconds."""
 
@@ -55,7 +62,7 @@ def wait_for_turn(phone_number_id: str, recipient: str, per_second: int) -> None
         left = connection.pttl(pair_key)
         raise NotYourTurn(max(left, 1) / 1000, "the same person had a message moments ago (131056)")
     bucket = f"antar:wa:rate:{phone_number_id}"
-    take = connection.register_script(_TAKE)
+    take = _take_script(connection)
     deadline = time.monotonic() + LONGEST_SLEEP
     while True:
         # A bucket of one: sends are spaced 1/rate apart, so no second (however it is cut) holds

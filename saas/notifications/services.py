@@ -288,11 +288,13 @@ def drain(tenant_id: int, lane: str) -> int:
         # A claim lapses after claim_timeout, when another worker may take the row: a slow batch
         # stops well before that and gives the rest back, so no row is ever sent by two workers.
         budget, started = claim_timeout().total_seconds() / 2, time.monotonic()
-        for done, notification_id in enumerate(ids):
+        batch = db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids))
+                                   .order_by(Notification.id)).all() if ids else []
+        for done, notification in enumerate(batch):
             if done and time.monotonic() - started > budget:  # at least one, so a batch always moves on
                 _release(ids[done:], claimed_at)
                 break
-            send_claimed(db.session.get(Notification, notification_id))
+            send_claimed(notification)
         more = has_due(lane)
         db.session.commit()
     if more:

@@ -1,7 +1,7 @@
 """The city tenant: one Disdukcapil office, its settings synced from ``tenants/<slug>/``."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -52,6 +52,11 @@ class Tenant(Timestamps, db.Model):
     def local_date(self, moment: datetime) -> date:
         """The city's own calendar day of a UTC moment ("per day" means this)."""
         return moment.astimezone(self.zone).date()
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """[start, end) in UTC of the city's local calendar ``day``."""
+        start = datetime.combine(day, time.min, tzinfo=self.zone).astimezone(timezone.utc)
+        return start, start + timedelta(days=1)
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
