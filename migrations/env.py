@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+import sqlalchemy as sa
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -98,9 +99,17 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
 
-    connectable = get_engine()
+    # Migrations run as the owner: a connection of their own, without the app's SET ROLE
+    # (the role they may be about to create) that every connection of the app's engine takes.
+    connectable = sa.create_engine(get_engine().url, poolclass=sa.pool.NullPool)
+    sqlite = connectable.dialect.name == "sqlite"
 
     with connectable.connect() as connection:
+        if sqlite:
+            # Batch mode rebuilds a table by copy, drop and rename: with foreign keys enforced,
+            # dropping a parent would cascade into its children's rows. Checked again below.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # outside any transaction, or SQLite ignores it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -109,6 +118,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows that point at nothing: {broken[:10]}")
+    connectable.dispose()
 
 
 if context.is_offline_mode():

@@ -120,6 +120,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "DATA_KEY": data_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # PostgreSQL: the role each connection works as (SET ROLE), one that owns no table and
+        # cannot bypass row-level security; empty when the login role is already such a role.
+        "DATABASE_ROLE": env.get("ANTAR_DATABASE_ROLE", "antar_app").strip(),
         "REDIS_URL": redis_url or None,
         "TENANTS_DIR": env.get("ANTAR_TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
         "PUBLIC_BASE_URL": env.get("ANTAR_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

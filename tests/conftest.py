@@ -83,7 +83,7 @@ def app(database_url, tmp_path_factory):
     app = create_app(base_config(tmp_path_factory.mktemp("instance"), database_url))
     with app.app_context():
         if _is_postgres(database_url):
-            with db.engine.begin() as conn:
+            with owner_engine().begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
     yield app
@@ -92,13 +92,26 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+_OWNER_ENGINES: dict[str, sa.engine.Engine] = {}
+
+
+def owner_engine() -> sa.engine.Engine:
+    """The app's database as its owner (the login role), without the app's ``SET ROLE``: for what
+    the app may not do (empty tables, drop the schema) and for looking past row-level security."""
+    url = db.engine.url
+    key = url.render_as_string(hide_password=False)
+    if key not in _OWNER_ENGINES:
+        _OWNER_ENGINES[key] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return _OWNER_ENGINES[key]
+
+
 def reset_state(app) -> None:
     """Empty every table but the migration marker, then sync the six shipped cities."""
     with app.app_context():
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
-            with db.engine.begin() as conn:
+            with owner_engine().begin() as conn:
                 conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             with db.engine.begin() as conn:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
 from saas.models import BigIntPK, Timestamps, UTCDateTime, utcnow
-from saas.tenancy.scope import TenantScoped
+from saas.tenancy.scope import TenantScoped, same_city_key
 
 DELIVERY_STATUS_LABELS = {
     "quoted": _l("Waiting for a courier booking"),
@@ -66,7 +66,7 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
     booking_attempts: Mapped[int] = mapped_column(default=0)
     rebook_count: Mapped[int] = mapped_column(default=0)
-    previous_delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    previous_delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The courier's own time of the latest status it reported: an older word is never applied.
@@ -77,13 +77,17 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     # Optimistic locking: a courier callback and a booking job may race for the same row.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    documents = relationship("Document", back_populates="delivery", order_by="Document.id")
+    documents = relationship("Document", back_populates="delivery", order_by="Document.id",
+                             primaryjoin="Document.delivery_id == Delivery.id", foreign_keys="Document.delivery_id")
     events = relationship("DeliveryEvent", back_populates="delivery", order_by="DeliveryEvent.id",
-                          lazy="selectin")
+                          primaryjoin="DeliveryEvent.delivery_id == Delivery.id",
+                          foreign_keys="DeliveryEvent.delivery_id", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "pickup_code"),
+        sa.Index(None, "tenant_id", "id", unique=True),  # what rows of the same city point at
+        same_city_key("delivery", "previous_delivery_id", "delivery"),
         sa.Index(None, "tenant_id", "provider", "provider_ref"),
         sa.Index(None, "tenant_id", "status", "last_provider_event_at"),
         sa.Index(None, "tenant_id", "created_at"),
@@ -115,16 +119,18 @@ class DeliveryEvent(TenantScoped, db.Model):
     __tablename__ = "delivery_event"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(sa.ForeignKey("delivery.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int] = mapped_column(BigIntPK)
     status: Mapped[str] = mapped_column(sa.String(20))
     provider_status: Mapped[str | None] = mapped_column(sa.String(40))
     source: Mapped[str] = mapped_column(sa.String(12))  # callback, poll, office, booking
     note: Mapped[str | None] = mapped_column(sa.String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    delivery = relationship(Delivery, back_populates="events")
+    delivery = relationship(Delivery, back_populates="events", primaryjoin="DeliveryEvent.delivery_id == Delivery.id",
+                            foreign_keys="DeliveryEvent.delivery_id")
 
-    __table_args__ = (sa.Index(None, "tenant_id", "delivery_id", "id"), sa.Index(None, "tenant_id", "at"))
+    __table_args__ = (same_city_key("delivery_event", "delivery_id", "delivery", ondelete="CASCADE"),
+                      sa.Index(None, "tenant_id", "delivery_id", "id"), sa.Index(None, "tenant_id", "at"))
 
     @property
     def label(self) -> str:
@@ -139,10 +145,11 @@ class CourierCallback(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     provider: Mapped[str] = mapped_column(sa.String(20))
     event_key: Mapped[str] = mapped_column(sa.String(128))
-    delivery_id: Mapped[int] = mapped_column(sa.ForeignKey("delivery.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int] = mapped_column(BigIntPK)
     payload: Mapped[dict] = mapped_column(sa.JSON)
     outcome: Mapped[str] = mapped_column(sa.String(40))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("tenant_id", "provider", "event_key"),
+                      same_city_key("courier_callback", "delivery_id", "delivery", ondelete="CASCADE"),
                       sa.Index(None, "tenant_id", "delivery_id"))

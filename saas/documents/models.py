@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from saas.extensions import db
 from saas.models import BigIntPK, Timestamps, UTCDateTime, utcnow
-from saas.tenancy.scope import TenantScoped
+from saas.tenancy.scope import TenantScoped, same_city_key
 
 DOCUMENT_TYPE_LABELS = {
     "ktp_el": _l("KTP-el"),
@@ -61,21 +61,27 @@ class Document(TenantScoped, Timestamps, db.Model):
     kecamatan_code: Mapped[str | None] = mapped_column(sa.String(8))
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"))
+    # Links to rows of the same city only: (tenant_id, …) foreign keys below.
+    import_batch_id: Mapped[int | None] = mapped_column(sa.Integer())
     # The courier trip the document is on, or was last on.
-    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
 
     # Optimistic locking: two desks (or a desk and a courier callback) may move it at once.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-    delivery = relationship("Delivery", back_populates="documents")
+    delivery = relationship("Delivery", back_populates="documents", primaryjoin="Document.delivery_id == Delivery.id",
+                            foreign_keys="Document.delivery_id")
     events = relationship("DocumentEvent", back_populates="document", order_by="DocumentEvent.id",
-                          lazy="selectin", passive_deletes=True)
+                          primaryjoin="DocumentEvent.document_id == Document.id",
+                          foreign_keys="DocumentEvent.document_id", lazy="selectin", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "registration_no"),
-        sa.Index(None, "tenant_id", "id"),  # the queue's newest-first pages
+        # The queue's newest-first pages, and the key that rows of the same city point at.
+        sa.Index(None, "tenant_id", "id", unique=True),
+        same_city_key("document", "import_batch_id", "import_batch"),
+        same_city_key("document", "delivery_id", "delivery"),
         sa.Index(None, "tenant_id", "status", "id"),
         sa.Index(None, "tenant_id", "doc_type", "status", "id"),
         sa.Index(None, "tenant_id", "created_at"),
@@ -112,7 +118,7 @@ class DocumentEvent(TenantScoped, db.Model):
     __tablename__ = "document_event"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(BigIntPK)
     from_status: Mapped[str | None] = mapped_column(sa.String(24))
     to_status: Mapped[str] = mapped_column(sa.String(24))
     actor_kind: Mapped[str] = mapped_column(sa.String(10))
@@ -121,10 +127,12 @@ class DocumentEvent(TenantScoped, db.Model):
     note: Mapped[str | None] = mapped_column(sa.String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    document = relationship(Document, back_populates="events")
+    document = relationship(Document, back_populates="events", primaryjoin="DocumentEvent.document_id == Document.id",
+                            foreign_keys="DocumentEvent.document_id")
     actor_user = relationship("User", lazy="joined")
 
     __table_args__ = (
+        same_city_key("document_event", "document_id", "document", ondelete="CASCADE"),
         sa.Index(None, "tenant_id", "document_id", "id"),
         sa.Index(None, "tenant_id", "at"),
         sa.Index(None, "tenant_id", "to_status", "at"),
@@ -176,6 +184,7 @@ class ImportBatch(TenantScoped, Timestamps, db.Model):
     uploaded_by = relationship("User", lazy="joined")
 
     __table_args__ = (
+        sa.Index(None, "tenant_id", "id", unique=True),  # what documents of the same city point at
         sa.Index(None, "tenant_id", "created_at"),
         sa.CheckConstraint("status in ('previewed', 'imported', 'discarded')", name="status"),
     )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
 from saas.models import BigIntPK, Timestamps, UTCDateTime
-from saas.tenancy.scope import TenantScoped
+from saas.tenancy.scope import TenantScoped, same_city_key
 
 NOTIFICATION_STATUS_LABELS = {
     "pending": _l("Waiting to be queued"),
@@ -51,8 +51,8 @@ class Notification(TenantScoped, Timestamps, db.Model):
     __tablename__ = "notification"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
-    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    document_id: Mapped[int | None] = mapped_column(BigIntPK)
+    delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     event: Mapped[str] = mapped_column(sa.String(40))
     event_key: Mapped[str] = mapped_column(sa.String(160))
@@ -80,9 +80,12 @@ class Notification(TenantScoped, Timestamps, db.Model):
     # with its answer: found set by the next claim, the send may have happened.
     send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    document = relationship("Document")
+    document = relationship("Document", primaryjoin="Notification.document_id == Document.id",
+                            foreign_keys="Notification.document_id")
 
     __table_args__ = (
+        same_city_key("notification", "document_id", "document", ondelete="CASCADE"),
+        same_city_key("notification", "delivery_id", "delivery"),
         sa.UniqueConstraint("tenant_id", "event_key", "channel"),
         sa.Index(None, "tenant_id", "document_id"),
         sa.Index(None, "tenant_id", "status", "updated_at"),

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
 from saas.models import BigIntPK, Timestamps, UTCDateTime
-from saas.tenancy.scope import TenantScoped
+from saas.tenancy.scope import TenantScoped, same_city_key
 
 PROBLEM_KINDS = {
     "broken_seal": _l("The envelope's seal was broken"),
@@ -35,15 +35,17 @@ class PickupBooking(TenantScoped, Timestamps, db.Model):
     __tablename__ = "pickup_booking"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(BigIntPK)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     code: Mapped[str] = mapped_column(sa.String(12))
     status: Mapped[str] = mapped_column(sa.String(10), default="booked")  # booked, cancelled, used
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    document = relationship("Document")
+    document = relationship("Document", primaryjoin="PickupBooking.document_id == Document.id",
+                            foreign_keys="PickupBooking.document_id")
 
     __table_args__ = (
+        same_city_key("pickup_booking", "document_id", "document", ondelete="CASCADE"),
         sa.UniqueConstraint("tenant_id", "code"),
         sa.Index(None, "tenant_id", "starts_at", "status"),
         sa.Index(None, "tenant_id", "document_id"),
@@ -57,13 +59,15 @@ class Rating(TenantScoped, db.Model):
     __tablename__ = "rating"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
-    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    document_id: Mapped[int] = mapped_column(BigIntPK)
+    delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     score: Mapped[int] = mapped_column()
     comment: Mapped[str | None] = mapped_column(sa.String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
+        same_city_key("rating", "document_id", "document", ondelete="CASCADE"),
+        same_city_key("rating", "delivery_id", "delivery"),
         sa.UniqueConstraint("tenant_id", "document_id"),
         sa.Index(None, "tenant_id", "at"),
         sa.CheckConstraint("score between 1 and 5", name="score"),
@@ -74,17 +78,20 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
     __tablename__ = "problem_report"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
-    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery.id", ondelete="SET NULL"))
+    document_id: Mapped[int] = mapped_column(BigIntPK)
+    delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     kind: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(sa.String(1000))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     resolution: Mapped[str | None] = mapped_column(sa.String(500))
 
-    document = relationship("Document")
+    document = relationship("Document", primaryjoin="ProblemReport.document_id == Document.id",
+                            foreign_keys="ProblemReport.document_id")
 
     __table_args__ = (
+        same_city_key("problem_report", "document_id", "document", ondelete="CASCADE"),
+        same_city_key("problem_report", "delivery_id", "delivery"),
         sa.Index(None, "tenant_id", "resolved_at", "created_at"),
         sa.CheckConstraint("kind in ('broken_seal', 'wrong_person', 'not_received', 'other')", name="kind"),
     )

@@ -14,10 +14,14 @@ OFFERS = ("models", "scope", "services", "settings", "web")
 
 
 def wire(app) -> None:
+    from saas.extensions import db
     from saas.tenancy.cli import tenants_cli
+    from saas.tenancy.scope import assume_app_role
     from saas.tenancy.views import bp
     from saas.tenancy.web import TenantPaused, paused_response
 
+    with app.app_context():  # the second wall: the app never works as the tables' owner
+        assume_app_role(db.engine, app.config.get("DATABASE_ROLE", ""))
     app.register_blueprint(bp)
     app.register_error_handler(TenantPaused, paused_response)
     app.cli.add_command(tenants_cli)

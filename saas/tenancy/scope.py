@@ -6,6 +6,14 @@ every new tenant-owned row is stamped with it. A session with no city bound refu
 read tenant-owned rows at all, unless the caller says, in so many words, that it means to
 read across cities (``all_tenants()`` or ``execution_options(all_tenants=True)``): only the
 console, the stats rollups and the platform's own jobs do.
+
+On PostgreSQL a second wall stands behind that one: row-level security. Every transaction
+tells the database which city it is about with transaction-local settings
+(``set_config('antar.tenant_id', …, true)``, and ``antar.all_tenants`` only inside
+``all_tenants()``), so a raw ``text()`` query, a Core ``update()`` or a forgotten filter still
+sees and touches only the bound city's rows, and nothing at all with no city bound. The app
+works as a role that owns no table (``antar_app``, see ``assume_app_role``), so the policies
+hold for it; migrations run as the owner.
 """
 from __future__ import annotations
 
@@ -20,6 +28,12 @@ from werkzeug.local import LocalProxy
 TENANT_KEY = "tenant_id"
 TENANT_OBJECT_KEY = "tenant"
 ALL_TENANTS_KEY = "all_tenants"
+#: The PostgreSQL settings the row-level security policies read (see migration 0010).
+CITY_SETTING = "antar.tenant_id"
+ALL_CITIES_SETTING = "antar.all_tenants"
+#: What this session's current transaction has told PostgreSQL: (city id, across cities).
+_TOLD_KEY = "_antar_city_told"
+_NOTHING_TOLD = (None, False)  # a fresh transaction: no city, not across cities
 
 
 class TenantNotBound(RuntimeError):
@@ -44,6 +58,19 @@ class TenantScoped:
         return relationship("Tenant", viewonly=True)
 
 
+def same_city_key(table: str, column: str, target: str, ondelete: str | None = None) -> sa.ForeignKeyConstraint:
+    """A link from ``table.column`` to a row of ``target`` of the same city: the foreign key is
+    ``(tenant_id, column) → target (tenant_id, id)``, so no row can point into another city.
+
+    Where the link used to be emptied when its target went (``SET NULL``), deleting a target
+    that rows still point at is now refused: emptying it would empty their ``tenant_id`` too.
+    Antar never deletes those rows (deliveries, documents, import batches)."""
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", column], [f"{target}.tenant_id", f"{target}.id"],
+        name=f"fk_{table}_{column}_{target}", ondelete=ondelete,
+    )
+
+
 def _session(session=None) -> Session:
     if session is not None:
         return session
@@ -62,12 +89,14 @@ def bind_tenant(tenant, session=None) -> None:
     else:
         sess.info[TENANT_KEY] = tenant.id
         sess.info[TENANT_OBJECT_KEY] = tenant
+    tell_database(sess)
 
 
 def unbind_tenant(session=None) -> None:
     sess = _session(session)
     sess.info.pop(TENANT_KEY, None)
     sess.info.pop(TENANT_OBJECT_KEY, None)
+    tell_database(sess)
 
 
 @contextmanager
@@ -84,18 +113,87 @@ def tenant_bound(tenant, session=None):
                 sess.info.pop(key, None)
             else:
                 sess.info[key] = value
+        tell_database(sess)
 
 
 @contextmanager
 def all_tenants(session=None):
-    """The explicit opt-out: inside this block the session reads and writes across cities."""
+    """The explicit opt-out: inside this block the session reads and writes across cities.
+
+    On PostgreSQL this is the one path through the row-level security policies' other branch
+    (``antar.all_tenants = on``, set for the transaction while the block lasts)."""
     sess = _session(session)
     before = sess.info.get(ALL_TENANTS_KEY, False)
     sess.info[ALL_TENANTS_KEY] = True
+    tell_database(sess)
     try:
         yield sess
     finally:
         sess.info[ALL_TENANTS_KEY] = before
+        tell_database(sess)
+
+
+# -- the second wall: what PostgreSQL's row-level security is told --------------------------
+def set_city_setting(connection, tenant_id: int | None, across: bool = False) -> None:
+    """Tell PostgreSQL, for this transaction only, which city ``connection`` works for (or that it
+    works across cities). Transaction-local (``set_config(…, true)``): it ends with the
+    transaction, so a pooled connection never carries it to the next request. No-op elsewhere."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(
+        sa.text("SELECT set_config(:city_setting, :city, true), set_config(:all_setting, :all, true)"),
+        {"city_setting": CITY_SETTING, "city": "" if tenant_id is None else str(int(tenant_id)),
+         "all_setting": ALL_CITIES_SETTING, "all": "on" if across else "off"},
+    )
+
+
+def _wanted(session) -> tuple[int | None, bool]:
+    return session.info.get(TENANT_KEY), bool(session.info.get(ALL_TENANTS_KEY))
+
+
+def tell_database(session=None) -> None:
+    """Bring the current transaction's settings in line with what is bound (a city bound or an
+    ``all_tenants`` block entered in the middle of a transaction); nothing if none is open."""
+    sess = _session(session)
+    if not sess.in_transaction():
+        return  # the next transaction is told when it begins (``after_begin``)
+    wanted = _wanted(sess)
+    if sess.info.get(_TOLD_KEY) == wanted:
+        return
+    connection = sess.connection()  # may begin it, and then ``after_begin`` has told it already
+    if sess.info.get(_TOLD_KEY) != wanted:
+        set_city_setting(connection, *wanted)
+        sess.info[_TOLD_KEY] = wanted
+
+
+@event.listens_for(Session, "after_begin")
+def _tell_new_transaction(session, transaction, connection):
+    wanted = _wanted(session)
+    if connection.dialect.name == "postgresql" and wanted != _NOTHING_TOLD:
+        set_city_setting(connection, *wanted)
+    session.info[_TOLD_KEY] = wanted
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_what_was_told(session, transaction):
+    # The settings end with the transaction; a savepoint rolled back may have undone them too.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_TOLD_KEY, None)
+
+
+def assume_app_role(engine, role: str) -> None:
+    """Each new PostgreSQL connection of ``engine`` works as ``role`` (``SET ROLE``): a role that
+    owns no table and cannot bypass row-level security, so the policies hold for the app even
+    when it logs in as the tables' owner. Committed at once, so no rollback undoes it."""
+    if engine.dialect.name != "postgresql" or not role:
+        return
+    statement = "SET ROLE " + engine.dialect.identifier_preparer.quote(role)
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(statement)
+        dbapi_connection.commit()
 
 
 def _bound_tenant():
@@ -123,9 +221,18 @@ def _touches_scoped(state) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _narrow_to_bound_tenant(state):
+    session = state.session
+    if state.execution_options.get(ALL_TENANTS_KEY) and not session.info.get(ALL_TENANTS_KEY):
+        # One statement across cities: the database is told so for that statement only.
+        if session.connection().dialect.name == "postgresql":
+            with all_tenants(session):
+                result = state.invoke_statement()
+            return result
+        return
+    tell_database(session)
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.execution_options.get(ALL_TENANTS_KEY) or state.session.info.get(ALL_TENANTS_KEY):
+    if session.info.get(ALL_TENANTS_KEY):
         return
     tenant_id = state.session.info.get(TENANT_KEY)
     if tenant_id is None:
@@ -147,6 +254,7 @@ def _narrow_to_bound_tenant(state):
 
 @event.listens_for(Session, "before_flush")
 def _stamp_and_check_tenant(session, flush_context, instances):
+    tell_database(session)
     tenant_id = session.info.get(TENANT_KEY)
     crossing = session.info.get(ALL_TENANTS_KEY, False)
     for obj in session.new:
