@@ -31,7 +31,7 @@ from saas.notifications.models import Notification
 from saas.notifications.templates import EVENTS, render
 from saas.routing import look_up, remember
 from saas.tenancy.models import Tenant
-from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
+from saas.tenancy.scope import all_tenants, current_tenant, set_city_setting, tenant_bound
 
 log = logging.getLogger(__name__)
 #: The job that sends a batch of one city's messages in one lane, named rather than imported:
@@ -197,11 +197,16 @@ def _email_html(body: str, subject: str) -> str:
 def enqueue_sends(items: list[tuple[int, str, int]]) -> None:
     """After their commit: mark the rows queued, and make sure each (city, lane) they are in has
     one drain job waiting. Items are ``(tenant_id, lane, notification_id)``."""
-    ids = [notification_id for _tenant, _lane, notification_id in items]
+    by_city: dict[int, list[int]] = {}
+    for tenant_id, _lane, notification_id in items:
+        by_city.setdefault(tenant_id, []).append(notification_id)
+    table = Notification.__table__
     with db.engine.begin() as conn:
-        conn.execute(sa.update(Notification.__table__).where(
-            Notification.__table__.c.id.in_(ids), Notification.__table__.c.status == "pending")
-            .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
+        for tenant_id, ids in by_city.items():
+            set_city_setting(conn, tenant_id)  # its own connection: tell PostgreSQL the city
+            conn.execute(sa.update(table).where(table.c.tenant_id == tenant_id, table.c.id.in_(ids),
+                                                table.c.status == "pending")
+                         .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
     for tenant_id, lane in dict.fromkeys((tenant_id, lane) for tenant_id, lane, _id in items):
         nudge(tenant_id, lane)
 

@@ -23,7 +23,7 @@ from saas.models import utcnow
 from saas.notifications.models import Notification
 from saas.portal.models import PickupBooking, Rating
 from saas.stats.services import rebuild
-from saas.tenancy.scope import tenant_bound
+from saas.tenancy.scope import all_tenants, tenant_bound
 from saas.tenancy.services import list_tenants
 
 DAYS = 90
@@ -213,9 +213,10 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
         for start in range(0, len(rows), 5000):
             db.session.execute(sa.insert(table), rows[start:start + 5000])
     if db.engine.dialect.name == "postgresql":  # ids were given explicitly: move the sequences past them
-        for table in ("document", "delivery"):
-            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT max(id) FROM {table}))"))
+        with all_tenants():  # past every city's ids, not only this one's
+            for table in ("document", "delivery"):
+                db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                           f"(SELECT max(id) FROM {table}))"))
     db.session.commit()
     return len(documents)
 
