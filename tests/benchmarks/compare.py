@@ -22,6 +22,7 @@ from saas.extensions import db
 from saas.stats.models import DailyCityStats
 from saas.stats.services import compare, histogram
 from saas.tenancy.models import Tenant
+from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import get_tenant
 from tests.benchmarks.common import benchmark_app, dialect_name, machine, parse_args, timed
 
@@ -82,15 +83,18 @@ def fill(app, tenant_ids: list[int], days: int, per_day: int) -> tuple[date, dat
                        "updated_at": datetime.now(UTC)}
                 row.update({f"h{b:02d}": c for b, c in enumerate(histogram(hours))})
                 stats_rows.append(row)
-            db.session.execute(sa.insert(DailyCityStats), stats_rows)
-            for start in range(0, len(documents), 10000):
-                db.session.execute(sa.insert(Document), documents[start:start + 10000])
-            db.session.commit()
+            with tenant_bound(tenant_id):  # bulk inserts: PostgreSQL's policy wants the city told
+                db.session.execute(sa.insert(DailyCityStats), stats_rows)
+                for start in range(0, len(documents), 10000):
+                    db.session.execute(sa.insert(Document), documents[start:start + 10000])
+                db.session.commit()
             if index % 50 == 0:
                 print(f"  … {index + 1}/{len(tenant_ids)} cities filled", flush=True)
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("ANALYZE document; ANALYZE daily_city_stats"))
-            db.session.commit()
+            owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)  # only the owner may ANALYZE
+            with owner.begin() as connection:
+                connection.execute(sa.text("ANALYZE document; ANALYZE daily_city_stats"))
+            owner.dispose()
     return first, last
 
 
