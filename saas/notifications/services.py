@@ -382,7 +382,8 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
                                .options(selectinload(Notification.document)).order_by(Notification.id)).all()
     concurrency = send_concurrency()
     threads = _sending_threads(concurrency)
-    deadline = time.monotonic() + claim_timeout().total_seconds() / 2
+    # Half the claim's life, counted from the claim itself (its commit and this read took time too).
+    deadline = time.monotonic() + claim_timeout().total_seconds() / 2 - (utcnow() - claimed_at).total_seconds()
     channels: dict[str, object] = {}
     in_flight: dict = {}
     sent: list[tuple[Notification, object]] = []
@@ -404,9 +405,10 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
         _record_intent([n.id for n in wave if not channels[n.channel].repeatable])
         for place, notification in enumerate(wave):
             if (sent or in_flight) and time.monotonic() > deadline:  # at least one goes, so a batch moves on
+                # What has not left is given back first, while the claim is surely still ours.
+                _release([n.id for n in wave[place:]] + [n.id for n in batch[start + concurrency:]], claimed_at)
                 collect(0)
                 _record_sent(sent)
-                _release([n.id for n in wave[place:]] + [n.id for n in batch[start + concurrency:]], claimed_at)
                 return
             channel = channels[notification.channel]
             try:
@@ -414,7 +416,7 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
             except Exception as exc:
                 _not_sent(notification, channel, exc)
                 continue
-            collect(2 * concurrency - 1)
+            collect(concurrency - 1)
             in_flight[threads.submit(channel.transmit, outgoing)] = (notification, channel)
     collect(0)
     _record_sent(sent)
