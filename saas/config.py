@@ -139,6 +139,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "NOTIFICATION_STUCK_AFTER": float(env.get("ANTAR_NOTIFICATION_STUCK_AFTER", "120")),
         # Messages one drain job sends for one city before the next city's turn.
         "NOTIFICATION_BATCH_SIZE": int(env.get("ANTAR_NOTIFICATION_BATCH_SIZE", "50")),
+        "NOTIFICATION_SEND_CONCURRENCY": int(env.get("ANTAR_NOTIFICATION_SEND_CONCURRENCY", "8")),
         # A WhatsApp message whose sending worker died waits this long for its receipt before a resend.
         "NOTIFICATION_RECEIPT_GRACE": float(env.get("ANTAR_NOTIFICATION_RECEIPT_GRACE", "300")),
         # WhatsApp's pair limit: about one message per 6 s from one business number to one person.

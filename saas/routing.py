@@ -36,6 +36,20 @@ def remember(kind: str, ref: str, tenant_id: int, target_id: int) -> None:
         pass  # the other writer recorded the same reference
 
 
+def remember_many(references: list[tuple[str, str, int, int]]) -> None:
+    """``remember`` for many ``(kind, ref, tenant_id, target_id)`` at once: one INSERT that
+    leaves references already recorded as they are."""
+    if not references:
+        return
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    rows = [{"kind": kind, "ref": ref, "tenant_id": tenant_id, "target_id": target_id}
+            for kind, ref, tenant_id, target_id in dict.fromkeys(references)]
+    db.session.execute(insert(ExternalReference).values(rows).on_conflict_do_nothing())
+
+
 def look_up(kind: str, ref: str) -> tuple[int, int] | None:
     """(tenant_id, target_id), or None."""
     row = db.session.execute(sa.select(ExternalReference.tenant_id, ExternalReference.target_id).where(

@@ -186,13 +186,13 @@ def test_a_slow_batch_gives_back_what_it_could_not_send_before_its_claim_lapses(
 
     monkeypatch.setitem(app.config, "NOTIFICATION_CLAIM_TIMEOUT", 0.6)
     monkeypatch.setitem(app.config, "NOTIFICATION_BATCH_SIZE", 30)
-    real_send = WhatsApp.send
+    real_send = WhatsApp.transmit
 
-    def slow_send(self, notification):
+    def slow_send(self, outgoing):
         clock.sleep(0.05)
-        return real_send(self, notification)
+        return real_send(self, outgoing)
 
-    monkeypatch.setattr(WhatsApp, "send", slow_send)
+    monkeypatch.setattr(WhatsApp, "transmit", slow_send)
     _backlog(app, "balikpapan", "document_ready", 40)
     with app.app_context():
         tenant_id = get_tenant("balikpapan").id
@@ -210,3 +210,36 @@ def test_a_slow_batch_gives_back_what_it_could_not_send_before_its_claim_lapses(
         thread.join(60)
     recipients = [m["to"] for m in message_gateways.received("whatsapp")]
     assert len(recipients) == 40 and len(set(recipients)) == 40
+
+
+def test_a_batch_is_recorded_in_a_few_statements_not_a_few_per_message(app, message_gateways, monkeypatch):
+    """Sending 40 messages: one claim, one read, the sends recorded together — not two commits
+    and a lookup per message as before."""
+    monkeypatch.setitem(app.config, "NOTIFICATION_BATCH_SIZE", 40)
+    message_gateways.set_receipt_mode("off")  # the receipts' own UPDATEs are not the worker's
+    _backlog(app, "balikpapan", "document_ready", 40)
+    writes: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")) and "notification" in statement:
+            writes.append(statement.split(None, 2)[1])
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert _work_one_job(app)
+    finally:
+        with app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert _sent(app, "document_ready:burst-%") == 40
+    assert len(writes) <= 4, writes  # the claim, the sends; not one per message
+
+
+def test_a_slow_gateway_does_not_make_a_batch_wait_for_each_message_in_turn(app, message_gateways, monkeypatch):
+    """Eight messages while the gateway takes 0.3 s for each: they are on their way together."""
+    monkeypatch.setitem(app.config, "NOTIFICATION_SEND_CONCURRENCY", 8)
+    message_gateways.set_failure("whatsapp", "slow", timeout_seconds=0.3)
+    _backlog(app, "balikpapan", "document_ready", 8)
+    started = utcnow()
+    assert _work_one_job(app)
+    assert _sent(app, "document_ready:burst-%") == 8
+    assert (utcnow() - started).total_seconds() < 8 * 0.3

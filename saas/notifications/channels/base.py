@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
+import requests
 from flask import current_app
+from requests.adapters import HTTPAdapter
 
 from saas.sandbox_registry import stand_ins_allowed
 
@@ -27,6 +30,34 @@ class SendError(Exception):
 @dataclass(frozen=True)
 class Sent:
     provider_message_id: str
+
+
+@dataclass
+class Outgoing:
+    """A message made ready to go: everything the send needs, so that it can leave from another
+    thread without the database session or the app (``Channel.transmit``)."""
+
+    notification_id: int
+    url: str = ""
+    json: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+_local = threading.local()
+
+
+def http_session() -> requests.Session:
+    """A keep-alive session per sending thread: a batch reuses its connections to the gateway
+    instead of opening one per message (a Session is not promised to be thread-safe, so one each)."""
+    session = getattr(_local, "session", None)
+    if session is None or getattr(_local, "pid", None) != os.getpid():
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _local.session, _local.pid = session, os.getpid()
+    return session
 
 
 class Channel:
@@ -61,5 +92,13 @@ class Channel:
         """The recipient for this channel, or None if the person has no address on it."""
         return notification_target.get("phone")
 
+    def prepare(self, notification) -> Outgoing:
+        """In the worker's own thread (settings, credentials, pacing); may raise ``SendError``."""
+        raise SendError("not a channel", permanent=True)
+
+    def transmit(self, outgoing: Outgoing) -> Sent:
+        """The send itself; safe in any thread (no database, no app context)."""
+        raise SendError("not a channel", permanent=True)
+
     def send(self, notification) -> Sent:
-        raise SendError("not a channel")
+        return self.transmit(self.prepare(notification))

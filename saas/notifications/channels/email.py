@@ -8,7 +8,7 @@ from email.utils import make_msgid
 
 from flask import current_app
 
-from saas.notifications.channels.base import Channel, SendError, Sent
+from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent
 
 #: ``app.extensions[LOCAL_SMTP]``: a callable giving (host, port) of an SMTP server on this
 #: machine, used when SMTP_HOST is not set (only the sandboxes set it).
@@ -32,7 +32,7 @@ class Email(Channel):
     def can_reach(self, target: dict) -> str | None:
         return target.get("email")
 
-    def send(self, notification) -> Sent:
+    def prepare(self, notification) -> Outgoing:
         host, port = smtp_address()
         message = EmailMessage()
         message["From"] = f"{self.tenant.name} <{self.settings.get('sender')}>"
@@ -45,11 +45,17 @@ class Email(Channel):
         message.set_content(notification.body)
         if notification.html:
             message.add_alternative(notification.html, subtype="html")
+        login = (os.environ["SMTP_USERNAME"], os.environ.get("SMTP_PASSWORD", "")) \
+            if os.environ.get("SMTP_USERNAME") else None
+        return Outgoing(notification.id, extra={"host": host, "port": port, "message": message, "login": login})
+
+    def transmit(self, outgoing: Outgoing) -> Sent:
+        host, port, message = outgoing.extra["host"], outgoing.extra["port"], outgoing.extra["message"]
         try:
             with smtplib.SMTP(host, port, timeout=15) as smtp:
-                if os.environ.get("SMTP_USERNAME"):
+                if outgoing.extra["login"]:
                     smtp.starttls()
-                    smtp.login(os.environ["SMTP_USERNAME"], os.environ.get("SMTP_PASSWORD", ""))
+                    smtp.login(*outgoing.extra["login"])
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise SendError(f"SMTP refused the recipient: {exc.recipients}", permanent=True) from exc
@@ -57,4 +63,4 @@ class Email(Channel):
             raise SendError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP unreachable: {type(exc).__name__}") from exc
-        return Sent(message_id.strip("<>"))
+        return Sent(message["Message-ID"].strip("<>"))

@@ -6,7 +6,7 @@ import os
 import requests
 from flask import current_app
 
-from saas.notifications.channels.base import Channel, SendError, Sent
+from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent, http_session
 from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
 TIMEOUT = (3.05, 10)
@@ -33,7 +33,7 @@ class Sms(Channel):
         except requests.RequestException as exc:
             raise SendError(f"SMS sandbox unreachable: {type(exc).__name__}") from exc
 
-    def send(self, notification) -> Sent:
+    def prepare(self, notification) -> Outgoing:
         base = self.base_url("SMS_BASE_URL", "sms")
         userkey, passkey = self.secret("userkey_env"), self.secret("passkey_env")
         if is_sandbox(base):
@@ -42,9 +42,12 @@ class Sms(Channel):
         if len(text) > MAX_LENGTH:
             text = text[:MAX_LENGTH - 1] + "…"
         number = "0" + notification.recipient[3:] if notification.recipient.startswith("+62") else notification.recipient
+        return Outgoing(notification.id, f"{base}/api/sendsms/",
+                        {"userkey": userkey, "passkey": passkey, "nohp": number, "pesan": text})
+
+    def transmit(self, outgoing: Outgoing) -> Sent:
         try:
-            response = requests.post(f"{base}/api/sendsms/", timeout=TIMEOUT,
-                                     json={"userkey": userkey, "passkey": passkey, "nohp": number, "pesan": text})
+            response = http_session().post(outgoing.url, json=outgoing.json, timeout=TIMEOUT)
         except requests.ReadTimeout as exc:  # it had the message and did not answer in time
             raise SendError("SMS gateway did not answer in time", uncertain=True) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:

@@ -7,7 +7,7 @@ import requests
 from flask import current_app
 
 from saas.notifications import pacing
-from saas.notifications.channels.base import Channel, SendError, Sent
+from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent, http_session
 from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
 API_VERSION = "v21.0"
@@ -46,7 +46,7 @@ class WhatsApp(Channel):
         except requests.RequestException as exc:
             raise SendError(f"WhatsApp sandbox unreachable: {type(exc).__name__}") from exc
 
-    def send(self, notification) -> Sent:
+    def prepare(self, notification) -> Outgoing:
         base, phone_number_id, token = self._endpoint()
         version = current_app.config.get("WHATSAPP_API_VERSION", API_VERSION)
         body = {
@@ -64,9 +64,13 @@ class WhatsApp(Channel):
                                  int(self.settings.get("messages_per_second") or DEFAULT_PER_SECOND))
         except pacing.NotYourTurn as turn:
             raise SendError(f"WhatsApp pacing: {turn}", retry_after=turn.wait, throttled=True) from None
+        return Outgoing(notification.id, f"{base}/{version}/{phone_number_id}/messages", body,
+                        {"Authorization": f"Bearer {token}"})
+
+    def transmit(self, outgoing: Outgoing) -> Sent:
         try:
-            response = requests.post(f"{base}/{version}/{phone_number_id}/messages", json=body, timeout=TIMEOUT,
-                                     headers={"Authorization": f"Bearer {token}"})
+            response = http_session().post(outgoing.url, json=outgoing.json, headers=outgoing.headers,
+                                           timeout=TIMEOUT)
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise SendError(f"WhatsApp unreachable: {type(exc).__name__}") from exc
         if response.status_code == 200:

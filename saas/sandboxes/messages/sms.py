@@ -57,6 +57,8 @@ def send_sms():
         if len(pesan) > MAX_LENGTH:
             raise SmsRefusal("Pesan terlalu panjang", "invalid_request")
         failure = store.take_failure("sms")
+        if failure and failure.mode == "slow":
+            store.hold(failure.timeout_seconds)
         if failure and failure.mode == "server_error":
             return _failure_response("server_error", nohp, "Internal Server Error", 500)
         if failure and failure.mode == "timeout":

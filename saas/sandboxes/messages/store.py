@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 CHANNELS = ("whatsapp", "sms", "email")
-FAILURE_MODES = ("none", "server_error", "timeout", "invalid_number", "rate_limit")
+#: ``slow`` is no failure: the gateway answers normally after ``timeout_seconds`` (a busy network).
+FAILURE_MODES = ("none", "server_error", "timeout", "invalid_number", "rate_limit", "slow")
 RECEIPT_MODES = ("sync", "async", "manual", "off")
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RECEIPT_DELAY = 1.0

@@ -189,6 +189,9 @@ def _apply_failure_mode() -> None:
     failure = store.take_failure("whatsapp")
     if failure is None:
         return
+    if failure.mode == "slow":
+        store.hold(failure.timeout_seconds)
+        return
     if failure.mode == "server_error":
         raise GraphError(500, 131000, "Something went wrong",
                          "Message failed to send due to an unknown error.", reason="server_error")
