@@ -307,15 +307,17 @@ def drain(tenant_id: int, lane: str) -> int:
 
 # -- sending --------------------------------------------------------------------------------------
 def claim(notification_id: int) -> bool:
-    """Take the row for this worker; False if it is sent, dead, or being sent by someone else."""
+    """Take the row for this worker; False if it is sent, dead, or being sent by someone else.
+    The row is named by its id alone, so this reads across cities: its city is the row's."""
     now = utcnow()
     table = Notification.__table__
-    result = db.session.execute(
-        sa.update(table).where(
-            table.c.id == notification_id, table.c.status.in_(SENDABLE),
-            sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - claim_timeout()))
-        .values(claimed_at=now, attempts=table.c.attempts + 1, updated_at=now))
-    db.session.commit()
+    with all_tenants():
+        result = db.session.execute(
+            sa.update(table).where(
+                table.c.id == notification_id, table.c.status.in_(SENDABLE),
+                sa.or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - claim_timeout()))
+            .values(claimed_at=now, attempts=table.c.attempts + 1, updated_at=now))
+        db.session.commit()
     return result.rowcount == 1
 
 
