@@ -81,6 +81,8 @@ ACCESS_ACTIONS = {
     "create_api_token": _l("Made an API token"), "revoke_api_token": _l("Revoked an API token"),
     "create_staff": _l("Added a staff member"), "enable_staff": _l("Enabled a staff member"),
     "disable_staff": _l("Disabled a staff member"),
+    "subject_export": _l("Exported a citizen's data (request)"),
+    "subject_erase": _l("Erased a citizen's data (request)"),
 }
 
 

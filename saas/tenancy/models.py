@@ -34,6 +34,7 @@ class Tenant(Timestamps, db.Model):
     courier_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     notification_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     message_templates: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    retention_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     logo_svg: Mapped[str | None] = mapped_column(sa.Text())
     settings_digest: Mapped[str] = mapped_column(sa.String(64), default="")
 
