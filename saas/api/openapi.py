@@ -8,9 +8,21 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from saas.api import schemas
 
-#: Other capabilities add their paths here: (path, {method: operation}).
-EXTRA_PATHS: list[tuple[str, dict]] = []
-EXTRA_SCHEMAS: list[tuple[str, object]] = []
+#: Other capabilities add their paths here, from their ``wire`` (``add_path``): path → {method: operation}.
+EXTRA_PATHS: dict[str, dict] = {}
+#: ... and the schemas those paths name: name → a marshmallow schema class or a plain OpenAPI dict.
+EXTRA_SCHEMAS: dict[str, object] = {}
+
+
+def add_path(path: str, operations: dict, schemas: dict | None = None) -> None:
+    """A capability above ``api`` documents its own API path (idempotent: wired once per app)."""
+    EXTRA_PATHS[path] = operations
+    EXTRA_SCHEMAS.update(schemas or {})
+    build_spec.cache_clear()
+
+
+def json_response(schema: str, description: str) -> dict:
+    return _json(schema, description)
 
 _CITY = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
          "description": "The city, e.g. balikpapan"}
@@ -40,8 +52,11 @@ def build_spec() -> dict:
     for name in ("EventOut", "ItemError", "DocumentIn", "DocumentOut", "DocumentDetail", "DocumentsIn",
                  "Created", "DocumentPage", "TransitionIn", "Error"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
-    for name, schema in EXTRA_SCHEMAS:
-        spec.components.schema(name, schema=schema)
+    for name, schema in EXTRA_SCHEMAS.items():
+        if isinstance(schema, dict):
+            spec.components.schema(name, component=schema)
+        else:
+            spec.components.schema(name, schema=schema)
     secured = [{"bearer": []}]
     spec.path(path="/api/v1/{slug}/documents", operations={
         "post": {"summary": "Register finished documents (per-item errors, the rest created)",
@@ -80,6 +95,6 @@ def build_spec() -> dict:
                                "404": _json("Error", "No match: the same answer whatever was wrong"),
                                "429": {"description": "Too many look-ups"}}},
     })
-    for path, operations in EXTRA_PATHS:
+    for path, operations in EXTRA_PATHS.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
