@@ -268,6 +268,13 @@ COMPARE_OPERATIONS = {"get": {
 @api.get("/compare")
 @platform_token_required
 def compare_api():
+    unknown = sorted(set(request.args) - {"from", "to", "city"})
+    if unknown:
+        return jsonify({"error": "invalid", "message": f"Unknown parameter: {unknown[0][:40]!r}; "
+                                                       "use from, to and city."}), 400
+    if any(request.args.get(name) == "" for name in ("from", "to")):
+        return jsonify({"error": "invalid", "message": "from and to are dates (YYYY-MM-DD); leave one out "
+                                                       "for its default."}), 400
     try:
         _tenants, _chosen_tenants, first, last, figures = _figures()
     except InputRefused as refused:

@@ -95,18 +95,18 @@ def _office(staff):
 
 
 @given(header=HEADER, rows=st.lists(ROW, max_size=12), delimiter=st.sampled_from([",", ";"]))
-@examples(60)
+@examples(30)
 def test_fuzzed_csv_exports(app, staff, header, rows, delimiter):
     _upload_and_import(app, _office(staff), _csv(header, rows, delimiter), "siak.csv")
 
 
 @given(header=HEADER, rows=st.lists(ROW, max_size=8))
-@examples(25)
+@examples(15)
 def test_fuzzed_xlsx_exports(app, staff, header, rows):
     _upload_and_import(app, _office(staff), _xlsx(header, rows), "siak.xlsx")
 
 
 @given(raw=st.binary(max_size=2000), filename=st.sampled_from(["siak.csv", "siak.xlsx", "siak.txt"]))
-@examples(25)
+@examples(15)
 def test_fuzzed_bytes(app, staff, raw, filename):
     _upload_and_import(app, _office(staff), raw, filename)

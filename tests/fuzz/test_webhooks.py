@@ -75,7 +75,7 @@ def _memo(holder, key, make):
            st.none(), st.from_regex(r"ANTAR-[0-9]{1,25}", fullmatch=True), JSON),
        driver=st.one_of(st.text(max_size=30), JSON), extra=st.dictionaries(st.text(max_size=10), JSON, max_size=3),
        ours=st.booleans())
-@examples(60)
+@examples(30)
 def test_fuzzed_gosend_callbacks(app, client, status, event_date, event_id, store_order_id, driver, extra, ours):
     ref = _memo(client, "gosend_ref", lambda: ("GK-11-900001", _trip(app, "balikpapan", "gosend", "GK-11-900001")))[0]
     body = {**extra, "entity_id": ref if ours else "GK-00-000000", "type": "booking_event", "event_id": event_id,
@@ -88,7 +88,7 @@ def test_fuzzed_gosend_callbacks(app, client, status, event_date, event_id, stor
 @given(status=st.one_of(st.sampled_from(GRAB_STATUSES), JSON), timestamp=st.one_of(NUMBERS, st.text(max_size=30), JSON),
        driver=st.one_of(st.fixed_dictionaries({"name": JSON, "phone": JSON, "licensePlate": JSON}), JSON),
        proof=JSON, merchant=st.one_of(st.from_regex(r"ANTAR-[0-9]{1,25}", fullmatch=True), JSON), ours=st.booleans())
-@examples(40)
+@examples(25)
 def test_fuzzed_grab_callbacks(app, client, status, timestamp, driver, proof, merchant, ours):
     ref = _memo(client, "grab_ref", lambda: ("GRAB-FZ-1", _trip(app, "surabaya", "grab", "GRAB-FZ-1")))[0]
     body = {"deliveryID": ref if ours else "GRAB-NOPE", "status": status, "timestamp": timestamp, "driver": driver,
@@ -109,7 +109,7 @@ RECEIPT_STATUS = st.fixed_dictionaries({
         "field": st.one_of(st.just("messages"), JSON),
         "value": st.one_of(st.fixed_dictionaries({"statuses": st.one_of(st.lists(RECEIPT_STATUS, max_size=3), JSON)}),
                            JSON)}), max_size=2), JSON)}), max_size=2), JSON))
-@examples(50)
+@examples(30)
 def test_fuzzed_whatsapp_receipts(app, client, entry):
     before = _messages(app)
     raw = json.dumps({"object": "whatsapp_business_account", "entry": entry}, allow_nan=True).encode()
