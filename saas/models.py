@@ -36,6 +36,39 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+class FreeText(sa.types.TypeDecorator):
+    """A column of free text (notes, reasons, comments, message bodies): no whole NIK or KK number
+    is ever written to it, however it was typed (``saas.security.redact_niks`` at the bind)."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from saas.security import redact_niks
+
+        return redact_niks(value) if isinstance(value, str) else value
+
+
+class FreeLongText(FreeText):
+    """``FreeText`` without a length (message bodies)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+
+class FreeJSON(sa.types.TypeDecorator):
+    """A JSON column holding what others wrote (import refusals, raw courier callbacks): every string
+    in it is redacted before it is stored."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from saas.security import redact_niks_deep
+
+        return redact_niks_deep(value)
+
+
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -67,6 +67,17 @@ def redact_niks(text: str) -> str:
     return _DIGIT_GROUPS.sub(_redact_groups, text)
 
 
+def redact_niks_deep(value):
+    """``redact_niks`` on every string of a JSON-like value (dicts, lists), keys included."""
+    if isinstance(value, str):
+        return redact_niks(value)
+    if isinstance(value, dict):
+        return {redact_niks_deep(k): redact_niks_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_niks_deep(v) for v in value]
+    return value
+
+
 def _redacting_factory(base):
     def factory(*args, **kwargs):
         record = base(*args, **kwargs)

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
-from saas.models import BigIntPK, Timestamps, UTCDateTime, utcnow
+from saas.models import FreeText, BigIntPK, Timestamps, UTCDateTime, utcnow
 from saas.tenancy.scope import TenantScoped
 
 TENANT_ROLES = ("operator", "supervisor", "admin")
@@ -81,6 +81,8 @@ ACCESS_ACTIONS = {
     "create_api_token": _l("Made an API token"), "revoke_api_token": _l("Revoked an API token"),
     "create_staff": _l("Added a staff member"), "enable_staff": _l("Enabled a staff member"),
     "disable_staff": _l("Disabled a staff member"),
+    "subject_export": _l("Exported a citizen's data (request)"),
+    "subject_erase": _l("Erased a citizen's data (request)"),
 }
 
 
@@ -94,8 +96,8 @@ class StaffAccessLog(TenantScoped, db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="RESTRICT"))
     api_token: Mapped[str | None] = mapped_column(sa.String(40))  # the token's prefix and name, for API reads
     action: Mapped[str] = mapped_column(sa.String(40))
-    subject: Mapped[str | None] = mapped_column(sa.String(120))
-    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    subject: Mapped[str | None] = mapped_column(FreeText(120))
+    reason: Mapped[str | None] = mapped_column(FreeText(200))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

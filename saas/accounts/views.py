@@ -16,10 +16,14 @@ from saas.accounts.services import (
     authenticate,
     create_user,
     end_all_sessions,
+    find_user,
     log_staff_access,
     normalise_email,
 )
+from limits import parse as parse_limit
+
 from saas import events
+from saas.accounts.sessions import bind_session, device_knows
 from saas.extensions import db, limiter
 from saas.office.forms import EmptyForm
 from saas.office.shell import office_blueprint
@@ -42,14 +46,24 @@ def _account_key() -> str:
     return f"login-account:{_scope()}:{normalise_email(request.form.get('email', ''))}"
 
 
-def _failed(response) -> bool:
-    return response.status_code != 302
+def _account_limit():
+    return parse_limit(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _account_held_back(key: str) -> bool:
+    """After too many wrong passwords the account is held back, for browsers it does not know."""
+    return limiter.enabled and not limiter.limiter.test(_account_limit(), key)
+
+
+def _count_wrong_password(key: str) -> None:
+    if limiter.enabled:
+        limiter.limiter.hit(_account_limit(), key)
 
 
 def _login_limits(view):
-    """Per address on every attempt, and per account on failed ones only."""
-    view = limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
-                         methods=["POST"], deduct_when=_failed, scope="login-account")(view)
+    """Every attempt counts against the caller's address. The per-account back-off is kept by the
+    view itself: only a wrong password counts against an account (never a refusal by the address
+    limit), and a browser the account signed in on before is not held back."""
     return limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_ip_key,
                          methods=["POST"], scope="login-ip")(view)
 
@@ -57,6 +71,11 @@ def _login_limits(view):
 def _sign_in(tenant, home_endpoint: str):
     form = SignInForm()
     if form.validate_on_submit():
+        account = _account_key()
+        known = find_user(tenant, form.email.data)
+        if _account_held_back(account) and not (known is not None and device_knows(known.id)):
+            # The same answer whether or not the password is right, so a guesser learns nothing.
+            return render_template("errors/429.html", error=None), 429
         user = authenticate(tenant, form.email.data, form.password.data)
         if user is not None:
             if tenant is None:
@@ -66,9 +85,11 @@ def _sign_in(tenant, home_endpoint: str):
             db.session.commit()
             session.clear()  # a new session on sign-in: nothing from before survives
             login_user(user)
+            bind_session(user.id)
             session.permanent = True
             return redirect(safe_next(request.args.get("next"), url_for(home_endpoint)))
         db.session.rollback()
+        _count_wrong_password(account)
         flash(_("E-mail or password is wrong."), "error")
     elif request.method == "POST":
         for errors in form.errors.values():

@@ -2,11 +2,12 @@
 
 Offers to the packages above it:
 - ``services``: ``create_token`` (city and platform tokens), ``token_from_header``;
-- ``models``: ``ApiToken``.
+- ``models``: ``ApiToken``;
+- ``openapi``: ``add_path``, so a capability above documents its own API path in the one document.
 """
 from __future__ import annotations
 
-OFFERS = ("services", "models")
+OFFERS = ("services", "models", "openapi")
 
 
 def wire(app) -> None:

@@ -7,13 +7,28 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from saas.api import schemas
+from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES
 
-#: Other capabilities add their paths here: (path, {method: operation}).
-EXTRA_PATHS: list[tuple[str, dict]] = []
-EXTRA_SCHEMAS: list[tuple[str, object]] = []
+#: Other capabilities add their paths here, from their ``wire`` (``add_path``): path → {method: operation}.
+EXTRA_PATHS: dict[str, dict] = {}
+#: ... and the schemas those paths name: name → a marshmallow schema class or a plain OpenAPI dict.
+EXTRA_SCHEMAS: dict[str, object] = {}
+
+
+def add_path(path: str, operations: dict, schemas: dict | None = None) -> None:
+    """A capability above ``api`` documents its own API path (idempotent: wired once per app)."""
+    EXTRA_PATHS[path] = operations
+    EXTRA_SCHEMAS.update(schemas or {})
+    build_spec.cache_clear()
+
+
+def json_response(schema: str, description: str) -> dict:
+    return _json(schema, description)
 
 _CITY = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
          "description": "The city, e.g. balikpapan"}
+#: No control character (C0, DEL, C1) anywhere: what every text field of the API accepts.
+_PRINTABLE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 _REG = {"name": "registration_no", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -40,8 +55,11 @@ def build_spec() -> dict:
     for name in ("EventOut", "ItemError", "DocumentIn", "DocumentOut", "DocumentDetail", "DocumentsIn",
                  "Created", "DocumentPage", "TransitionIn", "Error"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
-    for name, schema in EXTRA_SCHEMAS:
-        spec.components.schema(name, schema=schema)
+    for name, schema in EXTRA_SCHEMAS.items():
+        if isinstance(schema, dict):
+            spec.components.schema(name, component=schema)
+        else:
+            spec.components.schema(name, schema=schema)
     secured = [{"bearer": []}]
     spec.path(path="/api/v1/{slug}/documents", operations={
         "post": {"summary": "Register finished documents (per-item errors, the rest created)",
@@ -49,12 +67,18 @@ def build_spec() -> dict:
                  "requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"$ref": "#/components/schemas/DocumentsIn"}}}},
                  "responses": {"201": _json("Created", "Created, with the refused items listed"),
-                               "422": _json("Created", "Nothing could be created"), **_ERRORS}},
+                               "400": _json("Error", "Not {\"documents\": [ … ]} with 1 to 1000 objects"),
+                               "422": _json("Created", "Nothing could be created: each item's reason is listed"),
+                               **_ERRORS}},
         "get": {"summary": "List documents", "security": secured,
-                "parameters": [_CITY] + [{"name": n, "in": "query", "schema": {"type": t}}
-                                         for n, t in (("status", "string"), ("doc_type", "string"),
-                                                      ("page", "integer"), ("per_page", "integer"))],
-                "responses": {"200": _json("DocumentPage", "A page of documents, newest first"), **_ERRORS}},
+                "parameters": [_CITY] + [{"name": n, "in": "query", "schema": s} for n, s in (
+                    ("status", {"type": "string", "enum": list(STATUSES)}),
+                    ("doc_type", {"type": "string", "enum": list(DOCUMENT_TYPE_LABELS)}),
+                    ("page", {"type": "integer", "minimum": 1, "maximum": 10 ** 9}),
+                    ("per_page", {"type": "integer", "minimum": 1, "maximum": 500}))],
+                "responses": {"200": _json("DocumentPage", "A page of documents, newest first"),
+                              "422": _json("Error", "An unknown parameter, status or type, or a page that is no number"),
+                              **_ERRORS}},
     })
     spec.path(path="/api/v1/{slug}/documents/{registration_no}", operations={
         "get": {"summary": "One document with its timeline", "security": secured,
@@ -74,12 +98,18 @@ def build_spec() -> dict:
         "post": {"summary": "A citizen's document status (no token; rate limited)", "parameters": [_CITY],
                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["registration_no", "nik"],
-                     "properties": {"registration_no": {"type": "string"}, "nik": {"type": "string"}}}}}},
+                     "properties": {"registration_no": {"type": "string", "maxLength": 40, "pattern": _PRINTABLE},
+                                    "nik": {"type": "string", "maxLength": 25, "pattern": _PRINTABLE}}}}}},
                  "responses": {"200": {"description": "status, status_label, next_steps, delivery"},
                                "400": _json("Error", "Not {registration_no, nik} as text, or a control character in it"),
                                "404": _json("Error", "No match: the same answer whatever was wrong"),
                                "429": {"description": "Too many look-ups"}}},
     })
-    for path, operations in EXTRA_PATHS:
+    for path, operations in EXTRA_PATHS.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    # The list is loaded as plain objects (each item is checked on its own, refused one by one), but
+    # what a caller must send is a DocumentIn: say so.
+    document["components"]["schemas"]["DocumentsIn"]["properties"]["documents"]["items"] = {
+        "$ref": "#/components/schemas/DocumentIn"}
+    return document

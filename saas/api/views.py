@@ -79,7 +79,7 @@ def create_documents():
     try:
         payload = DocumentsInSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        return error(422, "invalid", "The body must be {\"documents\": [ … ]} with 1 to 1000 items.",
+        return error(400, "invalid", "The body must be {\"documents\": [ … ]} with 1 to 1000 items.",
                      fields=exc.messages)
     rules = DocumentRules(current_tenant)
     checked, errors, seen = [], [], set()
@@ -114,6 +114,9 @@ def create_documents():
 @city_token_required
 @api_limit
 def list_documents():
+    unknown = sorted(set(request.args) - {"status", "doc_type", "page", "per_page"})
+    if unknown:
+        return error(422, "invalid", f"Unknown parameter: {unknown[0][:40]!r}; use status, doc_type, page, per_page.")
     statement = sa.select(Document)
     status, doc_type = request.args.get("status"), request.args.get("doc_type")
     if status:
@@ -125,10 +128,14 @@ def list_documents():
             return error(422, "invalid", f"Unknown doc_type; use one of: {', '.join(DOCUMENT_TYPE_LABELS)}.")
         statement = statement.where(Document.doc_type == doc_type)
     try:  # bounded so that the offset, page × per_page, stays a 64-bit number
-        page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
-        per_page = min(max(int_arg(request.args, "per_page", maximum=10 ** 9) or 100, 1), 500)
+        page = int_arg(request.args, "page", maximum=10 ** 9)
+        per_page = int_arg(request.args, "per_page", maximum=10 ** 9)
     except InputRefused:
-        return error(422, "invalid", "page and per_page are whole numbers (page at most 1000000000).")
+        page = per_page = 0
+    page = 1 if "page" not in request.args else page
+    per_page = 100 if "per_page" not in request.args else per_page
+    if not (page and 1 <= page <= 10 ** 9 and per_page and 1 <= per_page <= 500):
+        return error(422, "invalid", "page is a whole number from 1 to 1000000000, per_page from 1 to 500.")
     pagination = db.paginate(statement.order_by(Document.id.desc()), page=page, per_page=per_page,
                              error_out=False)
     log_staff_access(None, "api_list_documents", f"page {page}", request.remote_addr, api_token=g.api_token)

@@ -12,8 +12,10 @@ def wire(app) -> None:
     from saas import events
     from saas.accounts.services import SuperAdminSignedIn
     from saas.console.services import audit_sign_in
-    from saas.console.views import api, bp
+    from saas.api.openapi import add_path
+    from saas.console.views import COMPARE_OPERATIONS, COMPARE_SCHEMAS, api, bp
 
     events.bus(app).subscribe(SuperAdminSignedIn, audit_sign_in)
+    add_path("/api/v1/admin/compare", COMPARE_OPERATIONS, COMPARE_SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(bp)

@@ -225,9 +225,56 @@ def platform_token_required(view):
     return wrapped
 
 
+_NUMBER = {"type": "number", "nullable": True}
+#: The comparison's OpenAPI description (added to /api/v1/openapi.json by ``wire``).
+COMPARE_SCHEMAS = {
+    "CityFigures": {"type": "object", "additionalProperties": False, "required": [
+        "slug", "city", "timezone", "ready", "collected", "delivered", "courier_share", "median_hours",
+        "p90_hours", "failed_share", "notifications_delivered_share", "uncollected_7d", "rating_average",
+        "ratings", "daily_ready"], "properties": {
+        "slug": {"type": "string"}, "city": {"type": "string"}, "timezone": {"type": "string"},
+        "ready": {"type": "integer"}, "collected": {"type": "integer"}, "delivered": {"type": "integer"},
+        "courier_share": _NUMBER, "median_hours": _NUMBER, "p90_hours": _NUMBER, "failed_share": _NUMBER,
+        "notifications_delivered_share": _NUMBER, "uncollected_7d": {"type": "integer"},
+        "rating_average": _NUMBER, "ratings": {"type": "integer"},
+        "daily_ready": {"type": "array", "items": {"type": "integer"},
+                        "description": "documents ready per day (or per few days for a long range)"}}},
+    "Comparison": {"type": "object", "additionalProperties": False, "required": ["from", "to", "cities"],
+                   "properties": {"from": {"type": "string", "format": "date"},
+                                  "to": {"type": "string", "format": "date"},
+                                  "cities": {"type": "array", "items": {"$ref": "#/components/schemas/CityFigures"}}}},
+}
+COMPARE_OPERATIONS = {"get": {
+    "summary": "Compare cities over a range of local days (from the daily rollups)",
+    "security": [{"bearer": []}],
+    "parameters": [
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "first day (default: 30 days ago)"},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "last day (default: yesterday); at most %d days after from" % MAX_RANGE_DAYS},
+        {"name": "city", "in": "query", "style": "form", "explode": True,
+         "schema": {"type": "array", "items": {"type": "string"}}, "description": "city slugs (default: all)"},
+    ],
+    "responses": {
+        "200": {"description": "Figures per city", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Comparison"}}}},
+        **{code: {"description": why, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"}}}} for code, why in (
+            ("400", "A date that is not a date, reversed, too far or a range too long"),
+            ("401", "No token, or a revoked one"), ("403", "A city's token: only a platform token reads this"))},
+    }}}
+
+
 @api.get("/compare")
 @platform_token_required
 def compare_api():
+    unknown = sorted(set(request.args) - {"from", "to", "city"})
+    if unknown:
+        return jsonify({"error": "invalid", "message": f"Unknown parameter: {unknown[0][:40]!r}; "
+                                                       "use from, to and city."}), 400
+    if any(request.args.get(name) == "" for name in ("from", "to")):
+        return jsonify({"error": "invalid", "message": "from and to are dates (YYYY-MM-DD); leave one out "
+                                                       "for its default."}), 400
     try:
         _tenants, _chosen_tenants, first, last, figures = _figures()
     except InputRefused as refused:

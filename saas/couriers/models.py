@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
-from saas.models import BigIntPK, Timestamps, UTCDateTime, utcnow
+from saas.models import FreeJSON, FreeText, BigIntPK, Timestamps, UTCDateTime, utcnow
 from saas.tenancy.scope import TenantScoped, same_city_key
 
 DELIVERY_STATUS_LABELS = {
@@ -48,7 +48,7 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     kelurahan: Mapped[str | None] = mapped_column(sa.String(80))
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
-    driver_note: Mapped[str | None] = mapped_column(sa.String(300))
+    driver_note: Mapped[str | None] = mapped_column(FreeText(300))
     address_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The codes: what the driver shows the office, what the citizen gives the driver.
     pickup_code: Mapped[str] = mapped_column(sa.String(12))
@@ -57,13 +57,13 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     seal_number: Mapped[str | None] = mapped_column(sa.String(40))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handed_over_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    driver_name: Mapped[str | None] = mapped_column(sa.String(120))
+    driver_name: Mapped[str | None] = mapped_column(FreeText(120))
     driver_phone: Mapped[str | None] = mapped_column(sa.String(20))
     driver_plate: Mapped[str | None] = mapped_column(sa.String(20))
     tracking_url: Mapped[str | None] = mapped_column(sa.String(300))
-    receiver_name: Mapped[str | None] = mapped_column(sa.String(120))
+    receiver_name: Mapped[str | None] = mapped_column(FreeText(120))
     proof_photo_url: Mapped[str | None] = mapped_column(sa.String(300))
-    failure_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    failure_reason: Mapped[str | None] = mapped_column(FreeText(300))
     booking_attempts: Mapped[int] = mapped_column(default=0)
     rebook_count: Mapped[int] = mapped_column(default=0)
     previous_delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
@@ -73,7 +73,7 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     receipt_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    office_alert: Mapped[str | None] = mapped_column(sa.String(300))
+    office_alert: Mapped[str | None] = mapped_column(FreeText(300))
     # Optimistic locking: a courier callback and a booking job may race for the same row.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -123,7 +123,7 @@ class DeliveryEvent(TenantScoped, db.Model):
     status: Mapped[str] = mapped_column(sa.String(20))
     provider_status: Mapped[str | None] = mapped_column(sa.String(40))
     source: Mapped[str] = mapped_column(sa.String(12))  # callback, poll, office, booking
-    note: Mapped[str | None] = mapped_column(sa.String(300))
+    note: Mapped[str | None] = mapped_column(FreeText(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     delivery = relationship(Delivery, back_populates="events", primaryjoin="DeliveryEvent.delivery_id == Delivery.id",
@@ -146,7 +146,7 @@ class CourierCallback(TenantScoped, db.Model):
     provider: Mapped[str] = mapped_column(sa.String(20))
     event_key: Mapped[str] = mapped_column(sa.String(128))
     delivery_id: Mapped[int] = mapped_column(BigIntPK)
-    payload: Mapped[dict] = mapped_column(sa.JSON)
+    payload: Mapped[dict] = mapped_column(FreeJSON)
     outcome: Mapped[str] = mapped_column(sa.String(40))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

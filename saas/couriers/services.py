@@ -274,7 +274,7 @@ def set_provider_ref(delivery: Delivery, ref: str) -> None:
 
 
 def fail(delivery: Delivery, reason: str, *, source: str, provider_status: str | None = None) -> None:
-    delivery.failure_reason = reason[:300]
+    delivery.failure_reason = redact_niks(reason)[:300]
     move(delivery, "failed", source=source, provider_status=provider_status, note=reason)
 
 
@@ -293,9 +293,10 @@ def apply_report(delivery: Delivery, report: StatusReport, *, source: str):
                       "tracking_url"):
         value = getattr(report, attribute)
         if value:
-            setattr(delivery, attribute, str(value)[:300])
+            value = str(value)
+            setattr(delivery, attribute, (redact_niks(value) if attribute.endswith("_name") else value)[:300])
     if unified == "failed":
-        delivery.failure_reason = (report.reason or report.provider_status)[:300]
+        delivery.failure_reason = redact_niks(report.reason or report.provider_status)[:300]
     return move(delivery, unified, source=source, provider_status=report.provider_status,
                 note=report.reason, at=report.at)
 
@@ -531,7 +532,7 @@ def record_manual(delivery: Delivery, outcome: str, *, tracking_no: str | None, 
     if tracking_no:
         set_provider_ref(delivery, tracking_no.strip()[:64])
     if outcome == "failed":
-        delivery.failure_reason = (note or "").strip()[:300] or str(_l("recorded by the office"))
+        delivery.failure_reason = redact_niks((note or "").strip())[:300] or str(_l("recorded by the office"))
     if outcome == "booked" and delivery.status == "quoted":
         delivery.booked_at = utcnow()
     if move(delivery, outcome, source="office", provider_status=outcome, note=note) is None:

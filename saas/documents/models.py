@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from saas.extensions import db
-from saas.models import BigIntPK, Timestamps, UTCDateTime, utcnow
+from saas.models import FreeJSON, FreeText, BigIntPK, Timestamps, UTCDateTime, utcnow
 from saas.tenancy.scope import TenantScoped, same_city_key
 
 DOCUMENT_TYPE_LABELS = {
@@ -124,7 +124,7 @@ class DocumentEvent(TenantScoped, db.Model):
     actor_kind: Mapped[str] = mapped_column(sa.String(10))
     actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     actor_label: Mapped[str | None] = mapped_column(sa.String(120))
-    note: Mapped[str | None] = mapped_column(sa.String(500))
+    note: Mapped[str | None] = mapped_column(FreeText(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     document = relationship(Document, back_populates="events", primaryjoin="DocumentEvent.document_id == Document.id",
@@ -178,7 +178,7 @@ class ImportBatch(TenantScoped, Timestamps, db.Model):
     rows_existing: Mapped[int] = mapped_column(default=0)
     rows_refused: Mapped[int] = mapped_column(default=0)
     # After import: the refused rows (row number, registration number, field, why); no NIKs.
-    refusals: Mapped[list] = mapped_column(sa.JSON, default=list)
+    refusals: Mapped[list] = mapped_column(FreeJSON, default=list)
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     uploaded_by = relationship("User", lazy="joined")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
-from saas.models import BigIntPK, Timestamps, UTCDateTime
+from saas.models import FreeJSON, FreeLongText, FreeText, BigIntPK, Timestamps, UTCDateTime
 from saas.tenancy.scope import TenantScoped, same_city_key
 
 NOTIFICATION_STATUS_LABELS = {
@@ -60,14 +60,14 @@ class Notification(TenantScoped, Timestamps, db.Model):
     recipient: Mapped[str] = mapped_column(sa.String(254))
     language: Mapped[str] = mapped_column(sa.String(5), default="id")
     template: Mapped[str] = mapped_column(sa.String(80))
-    params: Mapped[list] = mapped_column(sa.JSON, default=list)
-    subject: Mapped[str | None] = mapped_column(sa.String(200))
-    body: Mapped[str] = mapped_column(sa.Text())
-    html: Mapped[str | None] = mapped_column(sa.Text())
+    params: Mapped[list] = mapped_column(FreeJSON, default=list)
+    subject: Mapped[str | None] = mapped_column(FreeText(200))
+    body: Mapped[str] = mapped_column(FreeLongText())
+    html: Mapped[str | None] = mapped_column(FreeLongText())
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(160))
-    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    last_error: Mapped[str | None] = mapped_column(FreeText(500))
     # Set while a worker is sending it: a crash leaves the claim, which the sweeper releases.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -39,6 +39,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("office.report", _l("Daily report"), "supervisor", "office.report"),
     MenuItem("office_staff.staff", _l("Staff"), "supervisor", "office_staff"),
     MenuItem("office_access.access_log", _l("Access log"), "supervisor", "office_access"),
+    MenuItem("office_privacy.requests_page", _l("Data-subject requests"), "supervisor", "office_privacy"),
     MenuItem("office_settings.settings", _l("Settings"), "admin", "office_settings"),
 )
 

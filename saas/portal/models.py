@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
-from saas.models import BigIntPK, Timestamps, UTCDateTime
+from saas.models import FreeText, BigIntPK, Timestamps, UTCDateTime
 from saas.tenancy.scope import TenantScoped, same_city_key
 
 PROBLEM_KINDS = {
@@ -62,7 +62,7 @@ class Rating(TenantScoped, db.Model):
     document_id: Mapped[int] = mapped_column(BigIntPK)
     delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     score: Mapped[int] = mapped_column()
-    comment: Mapped[str | None] = mapped_column(sa.String(500))
+    comment: Mapped[str | None] = mapped_column(FreeText(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
@@ -81,10 +81,10 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
     document_id: Mapped[int] = mapped_column(BigIntPK)
     delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     kind: Mapped[str] = mapped_column(sa.String(20))
-    note: Mapped[str | None] = mapped_column(sa.String(1000))
+    note: Mapped[str | None] = mapped_column(FreeText(1000))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    resolution: Mapped[str | None] = mapped_column(sa.String(500))
+    resolution: Mapped[str | None] = mapped_column(FreeText(500))
 
     document = relationship("Document", primaryjoin="ProblemReport.document_id == Document.id",
                             foreign_keys="ProblemReport.document_id")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
-from saas.models import Timestamps, UTCDateTime
+from saas.models import FreeText, Timestamps, UTCDateTime
 
 TENANT_STATUSES = ("active", "suspended")
 
@@ -25,7 +25,7 @@ class Tenant(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     go_live_date: Mapped[date | None] = mapped_column(sa.Date())
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    suspended_reason: Mapped[str | None] = mapped_column(FreeText(500))
     branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     office: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     areas: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -34,6 +34,7 @@ class Tenant(Timestamps, db.Model):
     courier_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     notification_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     message_templates: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    retention_settings: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     logo_svg: Mapped[str | None] = mapped_column(sa.Text())
     settings_digest: Mapped[str] = mapped_column(sa.String(64), default="")
 

@@ -122,3 +122,21 @@ def test_the_admin_api_wants_a_platform_token(app, client):
     assert ok.status_code == 200 and len(ok.get_json()["cities"]) == 6
     assert client.get("/api/v1/admin/compare?from=2026-12-01&to=2026-11-01",
                       headers={"Authorization": f"Bearer {platform}"}).status_code == 400
+
+
+def test_the_comparison_is_in_the_openapi_document_and_its_400s_are_json(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/admin/compare"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"from", "to", "city"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403"}
+    figures = spec["components"]["schemas"]["CityFigures"]["properties"]
+    result = app.test_cli_runner().invoke(args=["tokens", "create", "--platform", "--name", "dashboard"])
+    platform = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+    ok = client.get("/api/v1/admin/compare?from=2026-11-01&to=2026-11-27&city=balikpapan", headers=platform)
+    [city] = ok.get_json()["cities"]
+    assert set(city) == set(figures)
+    for query in ("from=2026-12-01&to=2026-11-01", "from=kemarin", "from=2026-02-30", "to=99999-01-01",
+                  "from=2000-01-01&to=2026-01-01"):
+        refused = client.get(f"/api/v1/admin/compare?{query}", headers=platform)
+        assert refused.status_code == 400 and refused.mimetype == "application/json", query
+        assert set(refused.get_json()) == {"error", "message"} and refused.get_json()["message"], query

@@ -66,7 +66,8 @@ def test_post_documents_creates_the_good_ones_and_lists_the_rest(app, client):
         (2, "bad_nik"), (3, "already_registered"), (4, "duplicate_in_file")]
     assert "nik" in payload["errors"][0]["errors"]
     bad = client.post("/api/v1/balikpapan/documents", json={"documents": []}, headers=_auth(raw))
-    assert bad.status_code == 422 and bad.get_json()["error"] == "invalid"
+    # not the shape of a request at all: a 400, as the OpenAPI document says (422 is "nothing created")
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid"
 
 
 def test_get_and_transition_documents(app, client):

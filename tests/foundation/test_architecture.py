@@ -1,7 +1,7 @@
 """The layering of ARCHITECTURE.md, checked on every import statement of the package.
 
 Capabilities, lowest first: tenancy, office, accounts, documents, couriers, notifications, portal,
-api, stats, console (``saas.CAPABILITIES``). A module may import its own package, the shared
+privacy, api, stats, console (``saas.CAPABILITIES``). A module may import its own package, the shared
 plumbing at the top of ``saas/``, and what a lower capability offers (its ``OFFERS``); the shared
 plumbing imports no capability; only ``create_app`` plugs in the sandboxes.
 """

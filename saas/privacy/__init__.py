@@ -1,0 +1,22 @@
+"""Personal data duties (UU No. 27/2022) that span every capability: the data-subject request
+(export everything held on one NIK, erase what the law allows, recorded) and retention per city
+(recipients, message bodies and raw courier callbacks blanked after the city's days).
+
+Offers nothing to the packages above it. Registers (in ``wire``): the ``[retention]`` section of
+tenant.toml, the periodic purge, and the office's "Data-subject requests" page.
+"""
+from __future__ import annotations
+
+OFFERS = ()
+
+
+def wire(app) -> None:
+    from saas import jobs
+    from saas.privacy import jobs as privacy_jobs
+    from saas.privacy import settings
+    from saas.privacy.views import office
+    from saas.tenancy.settings import register_section
+
+    register_section(settings.SECTION)
+    jobs.register_periodic(app, privacy_jobs.purge_expired_personal_data)
+    app.register_blueprint(office)
