@@ -17,8 +17,8 @@ from saas.documents.identity import (
     protect_nik,
     tail_hash,
 )
-from saas.documents.lifecycle import Actor, record_received
-from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document, DocumentEvent
+from saas.documents.lifecycle import Actor, count_moves, record_received
+from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document, DocumentEvent, DocumentStatusCount
 from saas.extensions import db
 from saas.models import utcnow
 from saas.security import redact_niks
@@ -175,6 +175,7 @@ def register_many(items: list[DocumentInput], actor: Actor, note: str,
          "actor_kind": actor.kind, "actor_user_id": actor.user_id, "actor_label": actor.label,
          "note": note, "at": now} for number in numbers
     ])
+    count_moves(tenant.id, {"received": len(numbers)})
     return numbers
 
 
@@ -192,9 +193,9 @@ def get_document(registration_no: str) -> Document | None:
 
 # -- the queue ------------------------------------------------------------------------------
 def status_counts() -> dict[str, int]:
-    counts = dict(db.session.execute(
-        sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
-    return {status: counts.get(status, 0) for status in STATUSES}
+    """The city's documents per status, as the lifecycle keeps them (not a count of the documents)."""
+    counts = dict(db.session.execute(sa.select(DocumentStatusCount.status, DocumentStatusCount.count)).all())
+    return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from saas.accounts.services import create_user
 from saas.documents import siak_import
 from saas.documents.identity import protect_nik
+from saas.documents.lifecycle import recount_statuses
 from saas.documents.models import Document
 from saas.extensions import db
 from saas.models import utcnow
@@ -88,6 +89,8 @@ def fill(app, slug: str, count: int) -> None:
                 batch = []
         if batch:
             db.session.execute(sa.insert(Document), batch)
+        with tenant_bound(tenant):
+            recount_statuses()  # written in bulk, not moved through the lifecycle
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("ANALYZE document"))
