@@ -130,6 +130,15 @@ class DocumentRules:
 
 
 def existing_registration_numbers(numbers: list[str]) -> set[str]:
+    """Which of ``numbers`` the city already has: one query on PostgreSQL (an array), chunks on SQLite."""
+    if not numbers:
+        return set()
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        wanted = sa.bindparam("numbers", numbers, type_=ARRAY(sa.String))
+        return set(db.session.scalars(sa.select(Document.registration_no).where(
+            Document.registration_no == sa.func.any(wanted))))
     found: set[str] = set()
     for start in range(0, len(numbers), 500):
         chunk = numbers[start:start + 500]

@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
@@ -274,7 +274,7 @@ def _mark_existing(verdicts: list[RowVerdict], number_of) -> None:
 
 def _payload(verdicts: list[RowVerdict]) -> str:
     """The verdicts, encrypted: new rows hold personal numbers (protected, but also masked ones)."""
-    return encrypt(json.dumps({"verdicts": [asdict(v) for v in verdicts]}, separators=(",", ":")))
+    return encrypt(json.dumps({"verdicts": [vars(v) for v in verdicts]}, separators=(",", ":")))
 
 
 def preview(user, filename: str, raw: bytes) -> tuple[ImportBatch, list[RowVerdict]]:

@@ -73,7 +73,7 @@ def copy_ceiling(batch_id: int) -> float:
         with cursor.copy(f"COPY (SELECT * FROM document WHERE import_batch_id = {int(batch_id)}) TO STDOUT") as out:
             for block in out:
                 data += block
-        cursor.execute("CREATE TEMP TABLE document_ceiling (LIKE document INCLUDING ALL)")
+        cursor.execute("CREATE TABLE document_ceiling (LIKE document INCLUDING ALL)")  # logged, as document is
         raw.commit()
         start = time.perf_counter()
         with cursor.copy("COPY document_ceiling FROM STDIN") as copy:
