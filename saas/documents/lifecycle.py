@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from saas import events
-from saas.documents.models import STATUS_LABELS, Document, DocumentEvent
+from saas.documents.models import STATUS_LABELS, Document, DocumentEvent, DocumentStatusCount
 from saas.extensions import db
 from saas.models import utcnow
 from saas.security import redact_niks
@@ -119,12 +120,14 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
         to_status=to_status, actor_kind=actor.kind, actor_user_id=actor.user_id,
         actor_label=actor.label, note=redact_niks((note or "").strip())[:500] or None, at=moment,
     )
+    document_from = document.status
     document.status = to_status
     if to_status == "ready" and document.ready_at is None:
         document.ready_at = moment
     if to_status in ("delivered", "collected", "cancelled"):
         document.closed_at = moment
     db.session.add(event)
+    count_moves(document.tenant_id, {document_from: -1, to_status: +1})
     events.publish(DocumentMoved(document, event))
     return event
 
@@ -135,4 +138,40 @@ def record_received(document: Document, actor: Actor, note: str | None = None) -
                           to_status="received", actor_kind=actor.kind, actor_user_id=actor.user_id,
                           actor_label=actor.label, note=note, at=document.created_at or utcnow())
     db.session.add(event)
+    count_moves(document.tenant_id, {"received": +1})
     return event
+
+
+# -- the queue's tab counts ---------------------------------------------------------------------
+def count_moves(tenant_id: int, moves: dict[str, int]) -> None:
+    """Add ``moves`` (status → change) to the city's tab counts, in the transaction of the change.
+
+    One upsert per status, in a fixed order: two transactions moving documents of one city take
+    the count rows' locks in the same order, and wait for each other instead of deadlocking.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = DocumentStatusCount.__table__
+    for status in sorted(moves):
+        change = moves[status]
+        if not change:
+            continue
+        statement = insert(table).values(tenant_id=tenant_id, status=status, count=change)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.tenant_id, table.c.status], set_={"count": table.c.count + change}))
+
+
+def recount_statuses() -> dict[str, int]:
+    """Count the bound city's documents afresh: after rows were written in bulk, not moved here."""
+    from saas.tenancy.scope import current_tenant
+
+    counts = dict(db.session.execute(
+        sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
+    db.session.execute(sa.delete(DocumentStatusCount))
+    if counts:
+        db.session.execute(sa.insert(DocumentStatusCount), [
+            {"tenant_id": current_tenant.id, "status": status, "count": count} for status, count in counts.items()])
+    return counts

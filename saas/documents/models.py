@@ -89,6 +89,10 @@ class Document(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "nik_tail_hash"),
         sa.Index(None, "tenant_id", "kk_hash"),
         sa.Index(None, "tenant_id", "owner_name_search"),
+        # The queue's search by the start of a registration number (LIKE 'BAL-00500%'): a plain
+        # B-tree under a language collation cannot serve a prefix, one with pattern ops can.
+        sa.Index("ix_document_tenant_id_registration_no_prefix", "tenant_id", "registration_no",
+                 postgresql_ops={"registration_no": "varchar_pattern_ops"}),
         sa.Index(None, "tenant_id", "status", "ready_at"),
         sa.Index(None, "tenant_id", "delivery_id"),
         sa.CheckConstraint(
@@ -148,6 +152,21 @@ class DocumentEvent(TenantScoped, db.Model):
         if self.actor_kind == "staff" and self.actor_user is not None:
             return self.actor_user.name
         return self.actor_label or self.actor_kind
+
+
+class DocumentStatusCount(TenantScoped, db.Model):
+    """How many of the city's documents are in each status: the queue's tab counts.
+
+    Kept by every change of status in the transaction of the change (``documents.lifecycle``),
+    so a page reads nine small rows instead of counting the city's documents.
+    """
+
+    __tablename__ = "document_status_count"
+
+    status: Mapped[str] = mapped_column(sa.String(24))
+    count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+    __table_args__ = (sa.PrimaryKeyConstraint("tenant_id", "status"),)
 
 
 class AppendOnlyViolation(RuntimeError):

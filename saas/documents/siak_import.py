@@ -10,11 +10,12 @@ import base64
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from saas.documents.identity import decrypt, encrypt
+from saas.documents.identity import Protector, decrypt, encrypt
 from saas.documents.lifecycle import Actor
 from saas.documents.models import ImportBatch
 from saas.documents.services import (
@@ -23,7 +24,8 @@ from saas.documents.services import (
     DocumentInput,
     DocumentRules,
     existing_registration_numbers,
-    register_many,
+    prepared_row,
+    register_rows,
 )
 from saas.extensions import db
 from saas.models import utcnow
@@ -67,31 +69,29 @@ class FileRefused(Exception):
 
 @dataclass
 class RowVerdict:
+    """One row's verdict as the preview shows it, and what the import needs of it.
+
+    Made once, at the preview, and kept (encrypted) with the batch: the preview page and the
+    import read it back instead of checking every row again.
+    """
+
     row_number: int
-    item: DocumentInput
-    raw: dict
     verdict: str  # "new", "already_registered" or "refused"
+    registration_no: str  # as typed, but never a whole NIK: shown on the preview and kept in the refusals
+    name: str
+    nik_masked: str
+    reason: str | None = None
+    message: str = ""
+    #: For a new row, its document's columns with the personal numbers already protected.
+    row: dict | None = field(default=None, repr=False)
 
-    @property
-    def registration_no(self) -> str:
-        """As typed, but never a whole NIK: shown on the preview and kept in the batch's refusals."""
-        return redact_niks((self.raw.get("registration_no") or "").strip().upper())
-
-    @property
-    def name(self) -> str:
-        return redact_niks((self.raw.get("name") or "").strip())
-
-    @property
-    def nik_masked(self) -> str:
-        return mask_nik(str(self.raw.get("nik") or ""))
-
-    @property
-    def reason(self) -> str | None:
-        return self.item.reason
-
-    @property
-    def message(self) -> str:
-        return redact_niks("; ".join(f"{field}: {why}" for field, why in self.item.errors.items()))
+    @classmethod
+    def of(cls, row_number: int, item: DocumentInput, raw: dict, verdict: str) -> RowVerdict:
+        return cls(row_number=row_number, verdict=verdict,
+                   registration_no=redact_niks((raw.get("registration_no") or "").strip().upper()),
+                   name=redact_niks((raw.get("name") or "").strip()), nik_masked=mask_nik(str(raw.get("nik") or "")),
+                   reason=item.reason,
+                   message=redact_niks("; ".join(f"{field}: {why}" for field, why in item.errors.items())))
 
 
 def _file_format(filename: str) -> str:
@@ -229,40 +229,62 @@ def read_rows(filename: str, raw: bytes) -> tuple[str, list[dict]]:
 
 
 def judge(rows: list[dict]) -> list[RowVerdict]:
-    """A verdict for every row: new, already registered, or refused (with the reason)."""
+    """A verdict for every row: new, already registered, or refused (with the reason).
+
+    A new row's personal numbers are hashed and encrypted here, all with one set of keys, so the
+    import only writes.
+    """
     tenant = current_tenant
     rules = DocumentRules(tenant)
-    verdicts, seen = [], set()
+    protector = Protector()
+    verdicts, values, seen = [], {}, set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         if raw.get("nik") == "#number" or raw.get("kk_number") == "#number":
             item = DocumentInput()
-            field = "nik" if raw.get("nik") == "#number" else "kk_number"
-            item.refuse(field, _l("Stored by Excel as a number, which loses digits: format the column as text."),
-                        "bad_nik" if field == "nik" else "bad_value")
-            verdicts.append(RowVerdict(number, item, {**raw, field: ""}, "refused"))
+            field_name = "nik" if raw.get("nik") == "#number" else "kk_number"
+            item.refuse(field_name, _l("Stored by Excel as a number, which loses digits: format the column as text."),
+                        "bad_nik" if field_name == "nik" else "bad_value")
+            verdicts.append(RowVerdict.of(number, item, {**raw, field_name: ""}, "refused"))
             continue
         item = rules.check(raw)
         if item.ok and item.values["registration_no"] in seen:
             item.refuse("registration_no", _l("Listed twice in this file."), REASON_DUPLICATE)
         if item.ok:
             seen.add(item.values["registration_no"])
-        verdicts.append(RowVerdict(number, item, raw, "new" if item.ok else "refused"))
-    candidates = [v.item.values["registration_no"] for v in verdicts if v.verdict == "new"]
-    existing = existing_registration_numbers(candidates)
+        verdict = RowVerdict.of(number, item, raw, "new" if item.ok else "refused")
+        if item.ok:
+            values[number] = item.values
+        verdicts.append(verdict)
+    _mark_existing(verdicts, lambda v: values[v.row_number]["registration_no"])
     for verdict in verdicts:
-        if verdict.verdict == "new" and verdict.item.values["registration_no"] in existing:
-            verdict.verdict = REASON_EXISTS
+        if verdict.verdict == "new":
+            verdict.row = prepared_row(values[verdict.row_number], protector)
     return verdicts
 
 
+def _mark_existing(verdicts: list[RowVerdict], number_of) -> None:
+    """New rows whose registration number the city already has become "already registered"."""
+    candidates = [number_of(v) for v in verdicts if v.verdict == "new"]
+    existing = existing_registration_numbers(candidates)
+    for verdict in verdicts:
+        if verdict.verdict == "new" and number_of(verdict) in existing:
+            verdict.verdict = REASON_EXISTS
+            verdict.row = None
+
+
+def _payload(verdicts: list[RowVerdict]) -> str:
+    """The verdicts, encrypted: new rows hold personal numbers (protected, but also masked ones)."""
+    return encrypt(json.dumps({"verdicts": [vars(v) for v in verdicts]}, separators=(",", ":")))
+
+
 def preview(user, filename: str, raw: bytes) -> tuple[ImportBatch, list[RowVerdict]]:
-    """Check a file and keep it (encrypted) for the import that follows the preview."""
+    """Check a file once, and keep its verdicts (encrypted) for the preview page and the import."""
     tenant = current_tenant
     file_format, rows = read_rows(filename, raw)
     verdicts = judge(rows)
     batch = ImportBatch(
         tenant_id=tenant.id, uploaded_by_id=user.id, filename=filename[:255], file_format=file_format,
-        file_sha256=hashlib.sha256(raw).hexdigest(), payload_encrypted=encrypt(base64.b64encode(raw).decode()),
+        file_sha256=hashlib.sha256(raw).hexdigest(), payload_encrypted=_payload(verdicts),
         rows_total=len(verdicts), **_counts(verdicts),
     )
     db.session.add(batch)
@@ -279,8 +301,12 @@ def _counts(verdicts: list[RowVerdict]) -> dict:
 
 
 def verdicts_of(batch: ImportBatch, tenant) -> list[RowVerdict]:
-    raw = base64.b64decode(decrypt(batch.payload_encrypted))
-    return judge(read_rows(batch.filename, raw)[1])
+    """The verdicts the preview made. A batch previewed before verdicts were kept holds the file
+    itself (base64, never starting with ``{``): its rows are checked again."""
+    payload = decrypt(batch.payload_encrypted)
+    if payload.startswith("{"):
+        return [RowVerdict(**v) for v in json.loads(payload)["verdicts"]]
+    return judge(read_rows(batch.filename, base64.b64decode(payload))[1])
 
 
 class BatchClosed(Exception):
@@ -291,9 +317,10 @@ def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
     """Import every new row of a previewed batch, all in the caller's one transaction."""
     if batch.status != "previewed" or not batch.payload_encrypted:
         raise BatchClosed()
-    verdicts = verdicts_of(batch, tenant)  # checked again: the register may have changed since
-    new = [v.item for v in verdicts if v.verdict == "new"]
-    register_many(new, Actor.staff(user), note=f"SIAK import: {batch.filename}", batch_id=batch.id)
+    verdicts = verdicts_of(batch, tenant)
+    _mark_existing(verdicts, lambda v: v.row["registration_no"])  # the register may have changed since
+    register_rows([v.row for v in verdicts if v.verdict == "new"], Actor.staff(user),
+                  note=f"SIAK import: {batch.filename}", batch_id=batch.id)
     for key, value in _counts(verdicts).items():
         setattr(batch, key, value)
     batch.refusals = [

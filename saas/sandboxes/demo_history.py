@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from saas.couriers.codes import new_pickup_code, new_receipt_pin
 from saas.couriers.models import Delivery, DeliveryEvent
 from saas.documents.identity import protect_kk, protect_nik
+from saas.documents.lifecycle import recount_statuses
 from saas.documents.models import Document, DocumentEvent
 from saas.extensions import db
 from saas.models import utcnow
@@ -231,6 +232,7 @@ def fill_history() -> int:
             if db.session.scalar(sa.select(Document.id).limit(1)) is not None:
                 continue
             count = fill_city(tenant, rng, now)
+            recount_statuses()  # written in bulk, not moved through the lifecycle
             days = rebuild(tenant)
         filled += 1
         click.echo(f"  {tenant.slug}: {count:,} documents of {DAYS} days' history, {days} days of figures")

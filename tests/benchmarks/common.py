@@ -22,6 +22,7 @@ def parse_args(description: str) -> argparse.Namespace:
     parser.add_argument("--database", default="sqlite",
                         help="'sqlite' (a temporary file) or a PostgreSQL URL of a throwaway database")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink or grow the data (1.0 = as documented)")
+    parser.add_argument("--part", default="all", help="run only this part of a benchmark (e.g. 'import', 'queue')")
     return parser.parse_args()
 
 
@@ -55,6 +56,18 @@ def timed(fn, repeat: int = 5) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), max(times)
+
+
+def timed_p95(fn, repeat: int = 40) -> tuple[float, float]:
+    """Median and 95th percentile wall time in milliseconds (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
 
 
 def dialect_name(app) -> str:

@@ -130,3 +130,47 @@ def test_niks_and_kk_numbers_written_with_spaces_dots_or_dashes_are_redacted(tex
 ])
 def test_ordinary_numbers_are_left_alone(text):
     assert redact_niks(text) == text
+
+
+def _outcome(check, raw):
+    try:
+        return check(raw)
+    except Exception as exc:  # noqa: BLE001 - the refusal and its words are the outcome
+        return (type(exc).__name__, str(exc))
+
+
+def test_the_quick_phone_check_agrees_with_the_full_parser(app):
+    """0812… and +62 812… skip the parser; every number must get the parser's own verdict."""
+    import random
+
+    from saas.documents.identity import clean_phone, parse_phone
+
+    rng = random.Random(62)
+    written = []
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 13)))
+        national = rng.choice(["8", "81", "85", "88", "89", "80", "8"]) + digits
+        written.append(rng.choice(["0", "+62", "+62 ", "0"]) + national)
+        written.append("0" + national[:3] + "-" + national[3:7] + "." + national[7:])
+    written += ["0812", "081234567890", "+6281234567890", "0542873990", "08001234567", "0809123456"]
+    with app.app_context():
+        for raw in written:
+            assert _outcome(clean_phone, raw) == _outcome(parse_phone, raw), raw
+
+
+def test_the_cached_nik_check_agrees_with_stdnum(app):
+    import random
+
+    from stdnum.id import nik as stdnum_nik
+
+    from saas.documents.identity import clean_nik
+
+    rng = random.Random(16)
+    with app.app_context():
+        for _ in range(3000):
+            number = (rng.choice(["6471", "3171", "1101", "9999", "0000", "6403"]) + f"{rng.randint(1, 20):02d}" +
+                      f"{rng.randint(0, 75):02d}{rng.randint(0, 13):02d}{rng.randint(0, 99):02d}" +
+                      f"{rng.randint(1, 9999):04d}")
+            day = int(number[6:8])
+            expected = stdnum_nik.is_valid(number) and (1 <= day <= 31 or 41 <= day <= 71)
+            assert (_outcome(clean_nik, number) == number) == expected, number
