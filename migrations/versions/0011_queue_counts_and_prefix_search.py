@@ -28,9 +28,24 @@ def upgrade():
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.create_index('ix_document_tenant_id_registration_no_prefix', ['tenant_id', 'registration_no'],
                               unique=False, postgresql_ops={'registration_no': 'varchar_pattern_ops'})
+    _city_wall('document_status_count')
 
 
 def downgrade():
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index('ix_document_tenant_id_registration_no_prefix')
     op.drop_table('document_status_count')
+
+
+#: As in 0010: a city-owned table shows a transaction only its bound city's rows (or every row
+#: inside ``all_tenants()``); SQLite has the ORM's filter only.
+_CITY_ROWS = ("(tenant_id = NULLIF(current_setting('antar.tenant_id', true), '')::integer"
+              " OR current_setting('antar.all_tenants', true) = 'on')")
+
+
+def _city_wall(*tables):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+        op.execute(f'CREATE POLICY city_wall ON "{table}" USING {_CITY_ROWS} WITH CHECK {_CITY_ROWS}')

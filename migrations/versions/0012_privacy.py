@@ -35,6 +35,7 @@ def upgrade():
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subject_request_tenant_id_at'), ['tenant_id', 'at'], unique=False)
         batch_op.create_index(batch_op.f('ix_subject_request_tenant_id_nik_hash'), ['tenant_id', 'nik_hash'], unique=False)
+    _city_wall('subject_request')
 
 
 def downgrade():
@@ -44,3 +45,17 @@ def downgrade():
     op.drop_table('subject_request')
     with op.batch_alter_table('tenant', schema=None) as batch_op:
         batch_op.drop_column('retention_settings')
+
+
+#: As in 0010: a city-owned table shows a transaction only its bound city's rows (or every row
+#: inside ``all_tenants()``); SQLite has the ORM's filter only.
+_CITY_ROWS = ("(tenant_id = NULLIF(current_setting('antar.tenant_id', true), '')::integer"
+              " OR current_setting('antar.all_tenants', true) = 'on')")
+
+
+def _city_wall(*tables):
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+        op.execute(f'CREATE POLICY city_wall ON "{table}" USING {_CITY_ROWS} WITH CHECK {_CITY_ROWS}')
