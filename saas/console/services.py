@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import tomli_w
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.worker import Worker
@@ -124,13 +125,20 @@ def create_city(slug: str, text: str) -> list[str]:
 
 
 # -- jobs -----------------------------------------------------------------------------------------
+#: What each queue carries, as the platform operator reads it.
+QUEUE_LABELS = {"notifications": _l("Messages (transactional)"), "couriers": _l("Courier bookings and polling"),
+                "default": _l("Other jobs"), "notifications_bulk": _l("Messages (reminders and digests)"),
+                "stats": _l("Figures for the comparison")}
+
+
 def jobs_overview() -> dict:
     job_runtime = runtime()
     connection = job_runtime.connection()
     queues = []
     for queue in job_runtime.queues():
         failed = FailedJobRegistry(queue=queue)
-        queues.append({"name": queue.name, "queued": queue.count,
+        queues.append({"name": queue.name, "label": str(QUEUE_LABELS.get(queue.name, queue.name)),
+                       "queued": queue.count,
                        "started": StartedJobRegistry(queue=queue).count,
                        "scheduled": ScheduledJobRegistry(queue=queue).count, "failed": failed.count,
                        "failed_jobs": [_failed_job(j) for j in Job.fetch_many(failed.get_job_ids(0, 19),

@@ -21,6 +21,11 @@ DOCUMENT_TYPE_LABELS = {
     "akta_kematian": _l("Death certificate"),
 }
 
+def label_of(labels: dict, code) -> str:
+    """A code's label in the reader's language (the code itself when it has none)."""
+    return str(labels.get(code, code)) if code is not None else ""
+
+
 STATUS_LABELS = {
     "received": _l("Received"),
     "ready": _l("Ready"),

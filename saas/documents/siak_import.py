@@ -12,17 +12,21 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from saas.documents.identity import decrypt, encrypt
 from saas.documents.lifecycle import Actor
 from saas.documents.models import ImportBatch
+from saas.documents.identity import identity_hash
 from saas.documents.services import (
+    REASON_CONFLICT,
     REASON_DUPLICATE,
     REASON_EXISTS,
     DocumentInput,
     DocumentRules,
-    existing_registration_numbers,
+    existing_identities,
+    field_label,
     register_many,
 )
 from saas.extensions import db
@@ -91,7 +95,37 @@ class RowVerdict:
 
     @property
     def message(self) -> str:
-        return redact_niks("; ".join(f"{field}: {why}" for field, why in self.item.errors.items()))
+        """Each refused field by the name the office knows it, and why, in the reader's language."""
+        return redact_niks("; ".join(f"{field_label(field)}: {why}" for field, why in self.item.why.items()))
+
+    def message_in_each_language(self) -> dict[str, str]:
+        """Kept with an imported batch (whose file is gone), so each reader gets their language."""
+        said = {}
+        for language in LANGUAGES:
+            with force_locale(language):
+                said[language] = self.message
+        return said
+
+
+LANGUAGES = ("id", "en")
+#: Why a row was refused, in a word the office reads (the codes stay in the batch and the API).
+REASON_LABELS = {
+    "missing_field": _l("missing field"), "bad_nik": _l("bad NIK"), "unknown_doc_type": _l("unknown document type"),
+    "bad_phone": _l("bad phone"), "duplicate_in_file": _l("duplicate in file"), "bad_value": _l("bad value"),
+    REASON_CONFLICT: _l("number of another person's document"),
+}
+#: Where a batch stands, as the office reads it.
+BATCH_STATUS_LABELS = {"previewed": _l("Checked, not imported yet"), "imported": _l("Imported"),
+                       "discarded": _l("Discarded")}
+
+
+def refusal_message(refusal: dict) -> str:
+    """A kept refusal's details in the reader's language (older batches kept one language only)."""
+    message = refusal.get("message") or ""
+    if isinstance(message, dict):
+        locale = get_locale()
+        return message.get(locale.language if locale else "id") or message.get("id") or ""
+    return message
 
 
 def _file_format(filename: str) -> str:
@@ -248,10 +282,17 @@ def judge(rows: list[dict]) -> list[RowVerdict]:
             seen.add(item.values["registration_no"])
         verdicts.append(RowVerdict(number, item, raw, "new" if item.ok else "refused"))
     candidates = [v.item.values["registration_no"] for v in verdicts if v.verdict == "new"]
-    existing = existing_registration_numbers(candidates)
+    existing = existing_identities(candidates)
     for verdict in verdicts:
-        if verdict.verdict == "new" and verdict.item.values["registration_no"] in existing:
+        number = verdict.item.values.get("registration_no") if verdict.verdict == "new" else None
+        if number not in existing:
+            continue
+        if existing[number] == identity_hash(verdict.item.values["nik"]):
             verdict.verdict = REASON_EXISTS
+        else:  # the same number, another person: a mistake on one side, never silently "already there"
+            verdict.item.refuse("registration_no", _l("This registration number already belongs to another "
+                                                      "person's document (a different NIK)."), REASON_CONFLICT)
+            verdict.verdict = "refused"
     return verdicts
 
 
@@ -297,13 +338,38 @@ def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
     for key, value in _counts(verdicts).items():
         setattr(batch, key, value)
     batch.refusals = [
-        {"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason, "message": v.message}
+        {"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason,
+         "message": v.message_in_each_language()}
         for v in verdicts if v.verdict == "refused"
     ]
     batch.status = "imported"
     batch.imported_at = utcnow()
     batch.payload_encrypted = None  # the personal data now lives in the documents only
     return verdicts
+
+
+def refused_rows(batch: ImportBatch, verdicts: list[RowVerdict] | None = None) -> list[dict]:
+    """The refused rows of a batch, in the reader's language: from the file while it is kept,
+    from what the import kept once the file is gone."""
+    if batch.status == "previewed" and batch.payload_encrypted:
+        verdicts = verdicts if verdicts is not None else verdicts_of(batch, current_tenant)
+        rows = [{"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason,
+                 "message": v.message} for v in verdicts if v.verdict == "refused"]
+    else:
+        rows = [{**r, "message": refusal_message(r)} for r in batch.refusals or []]
+    for row in rows:
+        row["reason_label"] = str(REASON_LABELS.get(row["reason"], row["reason"] or ""))
+    return rows
+
+
+def refused_csv(batch: ImportBatch) -> bytes:
+    """The refused rows to fix in SIAK and send again, as a spreadsheet opens it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(_l("Row")), str(_l("Registration no.")), str(_l("Reason")), str(_l("Details"))])
+    for row in refused_rows(batch):
+        writer.writerow([row["row"], row["registration_no"], row["reason_label"], row["message"]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
 
 
 def discard_batch(batch: ImportBatch) -> None:

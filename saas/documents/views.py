@@ -214,7 +214,8 @@ def import_upload():
             flash(message, "error")
     recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
     return render_template("office/import_upload.html", tenant=current_tenant, form=form, recent=recent,
-                           columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS)
+                           columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS,
+                           status_labels=siak_import.BATCH_STATUS_LABELS)
 
 
 @office.get("/import/template.<fmt>")
@@ -240,17 +241,29 @@ def import_preview(batch_id: int):
     log_staff_access(current_user, "view_import_preview", str(batch.id), request.remote_addr)
     db.session.commit()
     verdicts = siak_import.verdicts_of(batch, current_tenant) if batch.status == "previewed" else []
-    refused = [v for v in verdicts if v.verdict == "refused"]
+    refused = siak_import.refused_rows(batch, verdicts)
     accepted = [v for v in verdicts if v.verdict != "refused"]
     try:
         page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
-    except InputRefused as refused:
-        flash(str(refused.message), "error")
+    except InputRefused as bad_page:
+        flash(str(bad_page.message), "error")
         return redirect(url_for("office.import_preview", batch_id=batch_id))
     shown = accepted[(page - 1) * PREVIEW_PAGE: page * PREVIEW_PAGE]
     return render_template("office/import_preview.html", tenant=current_tenant, batch=batch, refused=refused,
                            accepted=shown, page=page, pages=max(1, -(-len(accepted) // PREVIEW_PAGE)),
-                           form=EmptyForm())
+                           form=EmptyForm(), status_labels=siak_import.BATCH_STATUS_LABELS)
+
+
+@office.get("/import/<int:batch_id>/refused.csv")
+@staff_required("operator")
+def import_refused_csv(batch_id: int):
+    """The refused rows as a file, to fix them in SIAK and send them again."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    log_staff_access(current_user, "view_import_preview", str(batch.id), request.remote_addr)
+    db.session.commit()
+    name = f"antar-refused-{batch.id}.csv"
+    return Response(siak_import.refused_csv(batch), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @office.post("/import/<int:batch_id>/confirm")

@@ -76,7 +76,7 @@ def test_onboarding_writes_the_tenant_file_and_syncs_it(app, client, tmp_path):
         assert "tenants/pontianak/tenant.toml" in preview.get_data(as_text=True)
         assert not (tenants_dir / "pontianak").exists()
         bad = submit(admin, "/admin/cities/new", {**data, "primary_color": "green"})
-        assert "branding.primary_color" in bad.get_data(as_text=True)
+        assert "Tulis warna sebagai #rrggbb" in bad.get_data(as_text=True)  # the form says it, in Indonesian
         created = submit(admin, "/admin/cities/new", {**data, "create": "1"})
         assert created.status_code == 302
         assert (tenants_dir / "pontianak" / "tenant.toml").exists()

@@ -145,6 +145,11 @@ class CourierProvider(ABC):
     def callback_url(self) -> str:
         return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/couriers/{self.name}"
 
+    @property
+    def display_name(self) -> str:
+        """The courier's name as the city's staff and citizens know it."""
+        return self.label
+
     def unified(self, provider_status: str) -> str | None:
         return self.statuses.get(provider_status)
 
