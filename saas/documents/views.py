@@ -11,6 +11,7 @@ from saas.accounts.access import staff_required
 from saas.accounts.services import log_staff_access
 from saas.documents import siak_import
 from saas.documents.desks import (
+    RULE_ALLOWS,
     RULE_LABELS,
     CollectionRefused,
     Collector,
@@ -320,6 +321,8 @@ def pickup_document(registration_no: str):
     document = _document_or_404(registration_no)
     form = CollectorForm()
     rule = current_tenant.document_settings.get("collection_rule", "owner_only")
+    allowed = RULE_ALLOWS.get(rule, ("owner",))  # the desk offers only whom the city's rule lets collect
+    form.who.choices = [choice for choice in form.who.choices if choice.value in allowed]
     if form.validate_on_submit():
         collector = Collector(who=form.who.data, nik=form.nik.data, kk_number=form.kk_number.data,
                               proxy_name=form.proxy_name.data, letter_no=form.letter_no.data)
@@ -338,7 +341,7 @@ def pickup_document(registration_no: str):
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
     return render_template("office/pickup_document.html", tenant=current_tenant, document=document, form=form,
-                           rule=rule, rule_label=RULE_LABELS.get(rule))
+                           rule=rule, rule_label=RULE_LABELS.get(rule), allowed=allowed)
 
 
 # -- returns desk --------------------------------------------------------------------------------

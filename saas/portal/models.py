@@ -83,6 +83,7 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
     resolution: Mapped[str | None] = mapped_column(sa.String(500))
 
     document = relationship("Document")
+    delivery = relationship("Delivery")
 
     __table_args__ = (
         sa.Index(None, "tenant_id", "resolved_at", "created_at"),
