@@ -169,8 +169,8 @@ def compare_page():
 def compare_csv():
     try:
         _tenants, _chosen_tenants, first, last, figures = _figures()
-    except InputRefused as refused:
-        return Response(str(refused.message), status=400, mimetype="text/plain")
+    except InputRefused:  # the comparison page says what is wrong with the dates, in the reader's language
+        return compare_page()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["city", "slug", "from", "to"] + [c[0] for c in COLUMNS])

@@ -1,6 +1,9 @@
 """The super-admin console: who may enter, suspending and resuming, onboarding, jobs, the API."""
 from __future__ import annotations
 
+import csv
+import io
+import re
 import shutil
 
 import sqlalchemy as sa
@@ -122,3 +125,43 @@ def test_the_admin_api_wants_a_platform_token(app, client):
     assert ok.status_code == 200 and len(ok.get_json()["cities"]) == 6
     assert client.get("/api/v1/admin/compare?from=2026-12-01&to=2026-11-01",
                       headers={"Authorization": f"Bearer {platform}"}).status_code == 400
+
+
+def test_the_csv_keeps_every_chosen_city_and_bad_dates_are_explained_on_the_page(app, client):
+    admin = _superadmin(app, client)
+    page = admin.get("/admin/compare?from=2026-11-01&to=2026-11-27&city=makassar&city=surabaya&city=bontang")
+    link = re.search(r'href="(/admin/compare\.csv[^"]*)"', page.get_data(as_text=True)).group(1)
+    rows = list(csv.reader(io.StringIO(admin.get(link.replace("&amp;", "&")).get_data(as_text=True))))
+    assert sorted(r[1] for r in rows[1:]) == ["bontang", "makassar", "surabaya"]
+    for query, message in (("from=2026-12-01&to=2026-11-01", "Tanggal awal harus sebelum tanggal akhir"),
+                           ("from=2020-01-01&to=2026-11-01", "Rentang tanggal paling panjang 732 hari"),
+                           ("from=kemarin", "")):
+        for url in (f"/admin/compare?{query}", f"/admin/compare.csv?{query}"):
+            answer = admin.get(url)
+            html = answer.get_data(as_text=True)
+            assert answer.status_code == 400 and answer.mimetype == "text/html", url
+            assert "Bad Request" not in html and 'class="flash flash-error"' in html and message in html, url
+
+
+def test_the_jobs_page_sees_the_embedded_worker_and_workers_after_a_redis_restart(app, client):
+    from saas.jobs import AppWorker, EmbeddedWorker, runtime
+
+    admin = _superadmin(app, client)
+    with app.app_context():
+        job_runtime = runtime()
+        connection = job_runtime.connection()
+        if job_runtime.embedded:
+            embedded = EmbeddedWorker(job_runtime)
+            embedded.beat(connection)
+        worker = AppWorker(job_runtime.queues(connection), connection=connection, name="antar-worker-7", app=app)
+        worker.register_birth()
+        connection.flushdb()  # Redis restarted without its data: rq:workers is gone
+        worker.heartbeat()  # the worker carries on and beats again
+        if job_runtime.embedded:
+            embedded.beat(connection)
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "antar-worker-7" in page and "Tidak ada worker" not in page
+    if job_runtime.embedded:
+        assert embedded.worker_name in page and "di dalam proses web" in page
+    with app.app_context():
+        runtime().connection().flushdb()
