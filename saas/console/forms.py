@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -41,7 +41,11 @@ def _time(label, default):
 
 
 class SuspendForm(ConsoleForm):
-    reason = StringField(_l("Reason (shown in the audit log)"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("Reason (shown in the audit log and to the city's staff)"),
+                         validators=[DataRequired(_l("Say why the city is paused.")), Length(max=500)])
+    confirm = BooleanField(_l("I understand: the city's portal shows the paused page, its API answers 503 and "
+                              "no message is sent or courier booked until it resumes."),
+                           validators=[DataRequired(_l("Tick the box to confirm the suspension."))])
 
 
 class OnboardForm(ConsoleForm):

@@ -101,6 +101,9 @@ def city(slug: str):
             resume_tenant(tenant)
             services.audit(current_user, "resume_city", slug)
             flash(_("%(city)s is serving again.", city=tenant.city_name), "success")
+        elif action == "suspend":  # nothing changes: the page says what is missing
+            return render_template("console/city.html", tenant=tenant, form=form, resume_form=EmptyForm(),
+                                   staff=services.staff_counts().get(tenant.id, 0)), 400
         else:
             abort(400)
         db.session.commit()

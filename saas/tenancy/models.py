@@ -45,6 +45,10 @@ class Tenant(Timestamps, db.Model):
     def is_active(self) -> bool:
         return self.status == "active"
 
+    def is_listed(self, moment: datetime) -> bool:
+        """Shown in the public list of cities: serving, and its go-live day has come (local day)."""
+        return self.is_active and (self.go_live_date is None or self.go_live_date <= self.local_date(moment))
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -45,7 +45,7 @@ def test_suspend_and_resume_a_city(app, client):
         _, city_token = create_token(tenant=get_tenant("makassar"), name="bridge")
         db.session.commit()
     admin = _superadmin(app, client)
-    response = submit(admin, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan"})
+    response = submit(admin, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan", "confirm": "y"})
     assert response.status_code == 302
     visitor = app.test_client()
     assert visitor.get("/makassar/").status_code == 503
@@ -165,3 +165,41 @@ def test_the_jobs_page_sees_the_embedded_worker_and_workers_after_a_redis_restar
         assert embedded.worker_name in page and "di dalam proses web" in page
     with app.app_context():
         runtime().connection().flushdb()
+
+
+def test_suspending_asks_for_a_confirmation_and_the_paused_city_keeps_its_face(app, client):
+    admin = _superadmin(app, client)
+    unconfirmed = submit(admin, "/admin/cities/balikpapan", {"action": "suspend", "reason": "Audit"})
+    assert unconfirmed.status_code == 400 and "Centang kotak" in unconfirmed.get_data(as_text=True)
+    assert app.test_client().get("/balikpapan/").status_code == 200  # nothing changed
+    submit(admin, "/admin/cities/balikpapan", {"action": "suspend", "reason": "Audit keuangan", "confirm": "y"})
+    visitor = app.test_client()
+    paused = visitor.get("/balikpapan/").get_data(as_text=True)
+    assert "/balikpapan/logo.svg" in paused and "/balikpapan/theme.css" in paused
+    assert visitor.get("/balikpapan/logo.svg").status_code == 200
+    assert visitor.get("/balikpapan/theme.css").status_code == 200
+    office = visitor.get("/balikpapan/office/login")
+    assert office.status_code == 503
+    text = office.get_data(as_text=True)
+    assert "operator platform" in text and "Audit keuangan" in text and "Dokumen Anda aman" not in text
+    assert "Kota Balikpapan" not in visitor.get("/").get_data(as_text=True)
+    admin.get("/admin/audit")
+    assert "Audit keuangan" in admin.get("/admin/audit").get_data(as_text=True)
+
+
+def test_a_city_is_listed_publicly_from_its_go_live_day(app, client):
+    from datetime import timedelta
+
+    from saas.models import utcnow
+
+    with app.app_context():
+        tenant = get_tenant("bontang")
+        tenant.go_live_date = tenant.local_date(utcnow()) + timedelta(days=3)
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Kota Bontang" not in home and "Kota Balikpapan" in home
+    with app.app_context():
+        tenant = get_tenant("bontang")
+        tenant.go_live_date = tenant.local_date(utcnow())
+        db.session.commit()
+    assert "Kota Bontang" in client.get("/").get_data(as_text=True)

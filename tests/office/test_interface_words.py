@@ -178,7 +178,7 @@ def test_office_pages_show_no_raw_code_in_either_language(app, client, seeded, l
 def test_console_pages_show_no_raw_code_in_either_language(app, client, lang):
     make_user(app, None, "superadmin", "root@antar.test")
     sign_in(client, None, "root@antar.test")
-    submit(client, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan"})
+    submit(client, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan", "confirm": "y"})
     submit(client, "/admin/cities/makassar", {"action": "resume"})
     client.get(f"/admin/?lang={lang}")
     found = {}
