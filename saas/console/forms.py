@@ -40,6 +40,18 @@ def _time(label, default):
                        validators=[DataRequired(), Regexp(r"^\d{2}:\d{2}$", message=TIME_FORMAT)])
 
 
+class InviteForm(ConsoleForm):
+    email = StringField(_l("E-mail of the city's first administrator"), validators=[
+        DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$",
+                                                message=_l("This is not an e-mail address."))])
+
+
+class GoLiveForm(ConsoleForm):
+    confirm = BooleanField(_l("The office has tried Antar: staff, office hours, message texts and courier "
+                              "credentials are checked. Citizens will get messages and couriers will be booked."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
 class SuspendForm(ConsoleForm):
     reason = StringField(_l("Reason (shown in the audit log and to the city's staff)"),
                          validators=[DataRequired(_l("Say why the city is paused.")), Length(max=500)])

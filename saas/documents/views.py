@@ -25,6 +25,7 @@ from saas.documents.forms import (
     CollectorForm,
     PickupLookupForm,
     ReturnForm,
+    RevealPhoneForm,
     TransitionForm,
     UploadForm,
 )
@@ -165,11 +166,32 @@ def document(registration_no: str):
     document = _document_or_404(registration_no)
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
+    return _document_page(document)
+
+
+def _document_page(document: Document, *, phone: str | None = None, reveal_form=None, answer: int = 200):
     moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
     sections = document_panels(document)
     return render_template("office/document.html", tenant=current_tenant, document=document, moves=moves,
                            form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS,
-                           sections=sections)
+                           sections=sections, phone=phone, reveal_form=reveal_form or RevealPhoneForm()), answer
+
+
+@office.post("/documents/<registration_no>/phone")
+@staff_required("operator")
+def reveal_phone(registration_no: str):
+    """The citizen's whole number, to call or message them, for a reason written in the access log.
+
+    The number is shown in this answer only: never in a URL, the session or a redirect."""
+    document = _document_or_404(registration_no)
+    form = RevealPhoneForm()
+    if not form.validate_on_submit():
+        return _document_page(document, reveal_form=form, answer=400)
+    log_staff_access(current_user, "reveal_phone", registration_no, request.remote_addr,
+                     reason=redact_niks(form.reason.data.strip())[:200])
+    db.session.commit()
+    response, status = _document_page(document, phone=document.phone, reveal_form=form)
+    return response, status, {"Cache-Control": "no-store"}
 
 
 @office.post("/documents/<registration_no>/transition")

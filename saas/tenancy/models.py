@@ -26,6 +26,9 @@ class Tenant(Timestamps, db.Model):
     go_live_date: Mapped[date | None] = mapped_column(sa.Date())
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Trial mode (a city onboarded in the console): messages reach only the city's own staff and
+    # couriers are booked only in the sandbox, until the platform operator switches it live.
+    trial: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     office: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     areas: Mapped[list] = mapped_column(sa.JSON, default=list)

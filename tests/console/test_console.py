@@ -84,6 +84,8 @@ def test_onboarding_writes_the_tenant_file_and_syncs_it(app, client, tmp_path):
         assert created.status_code == 302
         assert (tenants_dir / "pontianak" / "tenant.toml").exists()
         assert app.test_client().get("/pontianak/").status_code == 200
+        with app.app_context():
+            assert get_tenant("pontianak").trial is True  # messages only its own staff until it goes live
         from saas.tenancy.services import sync_tenants
 
         with app.app_context():
@@ -203,3 +205,60 @@ def test_a_city_is_listed_publicly_from_its_go_live_day(app, client):
         tenant.go_live_date = tenant.local_date(utcnow())
         db.session.commit()
     assert "Kota Bontang" in client.get("/").get_data(as_text=True)
+
+
+def test_a_new_city_starts_in_trial_its_first_admin_signs_up_once_and_the_operator_switches_it_live(app, client):
+    from saas.notifications.models import Notification
+    from saas.tenancy.scope import tenant_bound
+
+    admin = _superadmin(app, client)
+    with app.app_context():
+        get_tenant("bontang").trial = True  # as the console leaves a city it onboards
+        office_phone = get_tenant("bontang").courier_settings["pickup_point"]["contact_phone"]
+        db.session.commit()
+    citizen = add_document(app, slug="bontang", status="ready", nik="647401" + "170890" + "0101",
+                           phone="081234567890")
+    staff_test = add_document(app, slug="bontang", status="ready", nik="647401" + "170890" + "0102",
+                              phone=office_phone)
+    with app.app_context(), tenant_bound(get_tenant("bontang")):
+        by_document = {n.document.registration_no: n for n in db.session.scalars(sa.select(Notification))}
+        assert by_document[citizen].status == "superseded" and "trial" in by_document[citizen].last_error
+        assert by_document[staff_test].status in ("pending", "queued")
+    page = submit(admin, "/admin/cities/bontang", {"action": "invite", "email": "Kepala@Bontang.test"})
+    link = re.search(r'(http://[^<"]+/bontang/office/welcome/[^<"]+)', page.get_data(as_text=True)).group(1)
+    path = link.split("localhost", 1)[-1] if "localhost" in link else "/" + link.split("/", 3)[3]
+    newcomer = app.test_client()
+    assert "kepala@bontang.test" in newcomer.get(path).get_data(as_text=True)
+    weak = submit(newcomer, path, {"name": "Kepala Dinas", "password": "short", "again": "short"})
+    assert weak.status_code == 400
+    made = submit(newcomer, path, {"name": "Kepala Dinas", "password": "correct horse battery",
+                                   "again": "correct horse battery"})
+    assert made.status_code == 302
+    assert sign_in(newcomer, "bontang", "kepala@bontang.test").status_code == 302
+    again = app.test_client().get(path)
+    assert again.status_code == 410 and "sudah dipakai" in again.get_data(as_text=True)
+    assert app.test_client().get(path + "x").status_code == 410
+    assert app.test_client().get(path.replace("/bontang/", "/makassar/")).status_code == 410
+    unconfirmed = submit(admin, "/admin/cities/bontang", {"action": "go_live"})
+    assert unconfirmed.status_code == 400
+    submit(admin, "/admin/cities/bontang", {"action": "go_live", "confirm": "y"})
+    with app.app_context():
+        assert get_tenant("bontang").trial is False
+    assert ("invite_admin", "bontang") in _audit(app) and ("go_live", "bontang") in _audit(app)
+
+
+def test_a_trial_city_books_couriers_only_in_the_sandbox(app):
+    from saas.couriers.providers import provider_for
+    from saas.tenancy.scope import tenant_bound
+
+    app.config["GOSEND_BASE_URL"] = "https://integration-kilat-api.gojekapi.com"
+    try:
+        with app.app_context():
+            tenant = get_tenant("balikpapan")
+            with tenant_bound(tenant):
+                assert provider_for("gosend").base_url().startswith("https://integration")
+                tenant.trial = True
+                assert provider_for("gosend").base_url().endswith("/sandbox/gosend")
+                db.session.rollback()
+    finally:
+        app.config.pop("GOSEND_BASE_URL")

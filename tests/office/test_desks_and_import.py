@@ -76,3 +76,25 @@ def test_the_problems_page_shows_whom_to_call_and_the_seal(app, staff):
             db.session.commit()
     page = office.get("/balikpapan/office/problems").get_data(as_text=True)
     assert "Siti Aminah" in page and "0057" in page and "BPN-SEAL-0042" in page and "Go-Send" in page
+
+
+def test_staff_with_a_reason_reveal_the_phone_to_call_or_message_and_it_is_logged(app, staff):
+    from saas.accounts.models import StaffAccessLog
+
+    office = staff("operator")
+    number = add_document(app, status="ready", phone="081234560057")
+    page = office.get(f"/balikpapan/office/documents/{number}").get_data(as_text=True)
+    assert "+6281234560057" not in page and "0057" in page
+    token = csrf_token_from(page)
+    no_reason = office.post(f"/balikpapan/office/documents/{number}/phone", data={"csrf_token": token})
+    assert no_reason.status_code == 400 and "+6281234560057" not in no_reason.get_data(as_text=True)
+    shown = office.post(f"/balikpapan/office/documents/{number}/phone",
+                        data={"csrf_token": token, "reason": "Laporan segel rusak, perlu konfirmasi"})
+    html = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert 'href="tel:+6281234560057"' in html and 'href="https://wa.me/6281234560057"' in html
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        line = db.session.query(StaffAccessLog).filter_by(action="reveal_phone").one()
+        assert line.subject == number and line.reason == "Laporan segel rusak, perlu konfirmasi"
+    log = office.get("/balikpapan/office/access-log/")
+    assert log.status_code in (200, 403)
