@@ -2,12 +2,42 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 
 WEEKDAY_NAMES = {
     "mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
     "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday"),
 }
+
+
+#: WTForms' own messages (it ships no Indonesian), so a form's errors come in the reader's language.
+WTFORMS_MESSAGES = (
+    _l("This field is required."), _l("Not a valid choice."), _l("Not a valid date value."),
+    _l("Not a valid decimal value."), _l("Not a valid integer value."), _l("Invalid input."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("'%(value)s' are not valid choices for this field."),
+    _l("Field must be at least %(min)d character long."), _l("Field must be at least %(min)d characters long."),
+    _l("Field cannot be longer than %(max)d character."), _l("Field cannot be longer than %(max)d characters."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+)
+
+
+class FormTranslations:
+    """WTForms' messages through the app's own catalog (``Meta.get_translations`` of a form)."""
+
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+
+class TranslatedMeta:
+    """Mix into a FlaskForm's ``Meta``: its built-in error messages speak Bahasa Indonesia too."""
+
+    def get_translations(self, form):
+        return FormTranslations()
 
 
 def weekday_name(code: str) -> str:
@@ -27,6 +57,21 @@ def local_date(value, fmt: str = "EEEE, d MMMM y") -> str:
     return format_date(value, fmt)
 
 
+def rupiah(amount) -> str:
+    """Rp15.000 in Indonesian, Rp15,000 in English."""
+    return "Rp" + format_decimal(int(amount or 0), format="#,##0")
+
+
+def kilometres(distance) -> str:
+    """0,8 km in Indonesian, 0.8 km in English."""
+    return format_decimal(float(distance or 0), format="#,##0.0") + " km"
+
+
+def number(value) -> str:
+    """A count with the language's thousands separator (1.234 / 1,234)."""
+    return format_decimal(value or 0, format="#,##0.##")
+
+
 def kecamatan_name(code: str | None, tenant) -> str:
     for area in tenant.areas if tenant else ():
         if area["code"] == code:
@@ -42,3 +87,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(weekday_name, "weekday_name")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(rupiah, "rupiah")
+    app.add_template_filter(kilometres, "km")
+    app.add_template_filter(number, "number")

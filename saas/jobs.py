@@ -388,17 +388,50 @@ class InlineWorker(_AppContextMixin, SimpleWorker):
             super()._install_signal_handlers()
 
 
+#: How long a worker's heartbeat key lives: a worker not heard of for this long is gone.
+EMBEDDED_HEARTBEAT_TTL = 60
+
+
+def worker_heartbeats(connection: Redis) -> list[dict]:
+    """Every worker that beat lately, read from its own heartbeat key (``rq:worker:<name>``).
+
+    RQ's ``rq:workers`` set is written only when a worker starts, so a Redis restart loses it
+    while the workers carry on; each worker's heartbeat writes its own key again, so these keys
+    are the ones to read. The embedded worker beats into the same kind of key.
+    """
+    prefix = Worker.redis_worker_namespace_prefix
+    found = []
+    for key in connection.scan_iter(match=f"{prefix}*", count=500):
+        name = (key.decode() if isinstance(key, bytes) else key)[len(prefix):]
+        if not name or ":" in name or connection.type(key) not in (b"hash", "hash"):
+            continue  # rq:worker:<name>:executions and the like
+        fields = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+                  for k, v in connection.hgetall(key).items()}
+        if fields:
+            found.append({"name": name, **fields})
+    return sorted(found, key=lambda w: w["name"])
+
+
 class EmbeddedWorker(threading.Thread):
     """Embedded mode's worker: the same RQ queues and jobs, worked by a daemon thread."""
 
     def __init__(self, job_runtime: JobRuntime):
         super().__init__(name="antar-embedded-worker", daemon=True)
+        self.worker_name = f"antar-embedded-{socket.gethostname()}-{os.getpid()}"
         self.runtime = job_runtime
         self._stop_event = threading.Event()
         self._wake_event = threading.Event()
 
     def wake(self) -> None:
         self._wake_event.set()
+
+    def beat(self, connection: Redis) -> None:
+        """Say this worker lives, where the console reads every worker's heartbeat."""
+        key = f"{Worker.redis_worker_namespace_prefix}{self.worker_name}"
+        connection.hset(key, mapping={"state": "embedded", "queues": ",".join(QUEUE_NAMES),
+                                      "last_heartbeat": datetime.now(timezone.utc).isoformat(),
+                                      "hostname": socket.gethostname(), "pid": str(os.getpid())})
+        connection.expire(key, EMBEDDED_HEARTBEAT_TTL)
 
     def stop(self, timeout: float = 10) -> None:
         self._stop_event.set()
@@ -413,6 +446,7 @@ class EmbeddedWorker(threading.Thread):
                 if time.monotonic() - last_tick >= 1:
                     last_tick = time.monotonic()
                     connection = self.runtime.connection()
+                    self.beat(connection)
                     _enqueue_due_scheduled(self.runtime, connection)
                     enqueue_due_periodic(cron, connection, datetime.now(timezone.utc))
                 self.runtime.run_pending()

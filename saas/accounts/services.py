@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError, validate
 
 from saas.accounts.models import PLATFORM_ROLE, TENANT_ROLES, StaffAccessLog, User
@@ -129,3 +132,50 @@ def access_log(*, user_id: int | None = None, action: str | None = None, day=Non
     rows = list(db.session.scalars(sa.select(StaffAccessLog).where(*filters)
                                    .order_by(StaffAccessLog.id.desc()).limit(per_page + 1)))
     return rows[:per_page], (rows[per_page - 1].id if len(rows) > per_page else None)
+
+
+# -- the first admin of a new city, invited by a one-time sign-up link ----------------------------------
+INVITATION_SALT = "antar-first-admin"
+INVITATION_DAYS = 7
+
+
+class InvitationRefused(Exception):
+    """The sign-up link cannot be used; ``message`` says why, in the reader's language."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+def _invitations() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=INVITATION_SALT)
+
+
+def invitation_token(tenant: Tenant, email: str) -> str:
+    """A signed link's token for ``email`` to become ``tenant``'s admin (expires, used once)."""
+    email = normalise_email(email)
+    try:
+        _email(email)
+    except ValidationError:
+        raise InvitationRefused(_l("This is not an e-mail address.")) from None
+    return _invitations().dumps({"t": tenant.id, "e": email})
+
+
+def invited_email(tenant: Tenant, token: str) -> str:
+    """The address the link was made for; refused when forged, for another city, expired or used."""
+    try:
+        data = _invitations().loads(token, max_age=INVITATION_DAYS * 86400)
+    except SignatureExpired:
+        raise InvitationRefused(_l("This sign-up link has expired: ask the platform operator for a new one.")) from None
+    except BadSignature:
+        raise InvitationRefused(_l("This sign-up link is not valid.")) from None
+    if not isinstance(data, dict) or data.get("t") != tenant.id or not data.get("e"):
+        raise InvitationRefused(_l("This sign-up link is not valid."))
+    if find_user(tenant, data["e"]) is not None:  # the link made this account: it serves once
+        raise InvitationRefused(_l("This sign-up link was already used: sign in instead."))
+    return data["e"]
+
+
+def accept_invitation(tenant: Tenant, token: str, *, name: str, password: str) -> User:
+    email = invited_email(tenant, token)
+    return create_user(tenant=tenant, role="admin", email=email, password=password, name=name)

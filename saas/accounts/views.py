@@ -7,11 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from saas.accounts.access import is_staff_of_current_city, safe_next, staff_required
-from saas.accounts.forms import SignInForm, StaffForm
+from saas.accounts.forms import SignInForm, StaffForm, WelcomeForm
 from saas.accounts.models import User
 from saas.accounts.services import (
     AccountError,
+    InvitationRefused,
+    accept_invitation,
     access_log,
+    invited_email,
     SuperAdminSignedIn,
     authenticate,
     create_user,
@@ -117,6 +120,30 @@ def _sign_out(login_endpoint: str):
 @_login_limits
 def login():
     return _sign_in(current_tenant, "office.home")
+
+
+@office.route("/welcome/<token>", methods=["GET", "POST"])
+@_login_limits
+def welcome(token: str):
+    """The first admin of a new city makes their account from the console's one-time link."""
+    try:
+        email = invited_email(current_tenant, token)
+    except InvitationRefused as refused:
+        return render_template("accounts/welcome.html", tenant=current_tenant, refused=refused.message,
+                               form=None, email=None), 410
+    form = WelcomeForm()
+    if form.validate_on_submit():
+        try:
+            accept_invitation(current_tenant, token, name=form.name.data, password=form.password.data)
+        except (InvitationRefused, AccountError) as exc:
+            db.session.rollback()
+            flash(str(getattr(exc, "message", exc)), "error")
+        else:
+            db.session.commit()
+            flash(_("Your account is ready: sign in with your e-mail and the password you chose."), "success")
+            return redirect(url_for("accounts_office.login"))
+    return render_template("accounts/welcome.html", tenant=current_tenant, form=form, email=email,
+                           refused=None), 400 if request.method == "POST" else 200
 
 
 @office.post("/logout")

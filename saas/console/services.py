@@ -4,20 +4,20 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 import tomli_w
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
-from rq.worker import Worker
 
 from saas.accounts.models import User
 from saas.console.models import PlatformAuditLog
 from saas.extensions import db
-from saas.jobs import runtime
+from saas.jobs import runtime, worker_heartbeats
 from saas.tenancy.services import read_tenant_folder, sync_tenants
 
 
@@ -124,20 +124,39 @@ def create_city(slug: str, text: str) -> list[str]:
 
 
 # -- jobs -----------------------------------------------------------------------------------------
+#: What each queue carries, as the platform operator reads it.
+QUEUE_LABELS = {"notifications": _l("Messages (transactional)"), "couriers": _l("Courier bookings and polling"),
+                "default": _l("Other jobs"), "notifications_bulk": _l("Messages (reminders and digests)"),
+                "stats": _l("Figures for the comparison")}
+
+
+WORKER_STATE_LABELS = {"idle": _l("waiting for work"), "busy": _l("working"), "started": _l("starting"),
+                       "suspended": _l("paused"), "embedded": _l("inside the web process")}
+
+
+def _moment(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def jobs_overview() -> dict:
     job_runtime = runtime()
     connection = job_runtime.connection()
     queues = []
     for queue in job_runtime.queues():
         failed = FailedJobRegistry(queue=queue)
-        queues.append({"name": queue.name, "queued": queue.count,
+        queues.append({"name": queue.name, "label": str(QUEUE_LABELS.get(queue.name, queue.name)),
+                       "queued": queue.count,
                        "started": StartedJobRegistry(queue=queue).count,
                        "scheduled": ScheduledJobRegistry(queue=queue).count, "failed": failed.count,
                        "failed_jobs": [_failed_job(j) for j in Job.fetch_many(failed.get_job_ids(0, 19),
                                                                               connection=connection) if j]})
-    workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
-                "successful": w.successful_job_count, "failed": w.failed_job_count,
-                "heartbeat": w.last_heartbeat} for w in Worker.all(connection=connection)]
+    workers = [{"name": w["name"], "state": str(WORKER_STATE_LABELS.get(w.get("state"), w.get("state") or "–")),
+                "queues": [str(QUEUE_LABELS.get(q, q)) for q in (w.get("queues") or "").split(",") if q],
+                "successful": int(w.get("successful_job_count") or 0), "failed": int(w.get("failed_job_count") or 0),
+                "heartbeat": _moment(w.get("last_heartbeat"))} for w in worker_heartbeats(connection)]
     return {"queues": queues, "workers": workers, "embedded": job_runtime.embedded}
 
 

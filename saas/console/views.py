@@ -16,7 +16,8 @@ from saas.accounts.access import superadmin_required
 from saas.api.services import token_from_header
 from saas.console import services
 from saas.console.charts import share_vs_time, sparkline
-from saas.console.forms import OnboardForm, SuspendForm
+from saas.accounts.services import InvitationRefused, invitation_token
+from saas.console.forms import GoLiveForm, InviteForm, OnboardForm, SuspendForm
 from saas.office.forms import EmptyForm
 from saas.extensions import csrf, db
 from saas.forms_input import InputRefused, date_range
@@ -89,9 +90,34 @@ def home():
 @superadmin_required
 def city(slug: str):
     tenant = get_tenant(slug) or abort(404)
-    form = SuspendForm()
+    form, invite_form, live_form = SuspendForm(), InviteForm(), GoLiveForm()
+    invitation = None
+    page = lambda answer=200: (render_template(  # noqa: E731
+        "console/city.html", tenant=tenant, form=form, resume_form=EmptyForm(), invite_form=invite_form,
+        live_form=live_form, invitation=invitation, staff=services.staff_counts().get(tenant.id, 0)), answer)
     if request.method == "POST":
         action = request.form.get("action")
+        if action == "invite":
+            if not invite_form.validate_on_submit():
+                return page(400)
+            try:
+                token = invitation_token(tenant, invite_form.email.data)
+            except InvitationRefused as refused:
+                flash(str(refused.message), "error")
+                return page(400)
+            invitation = url_for("accounts_office.welcome", tenant_slug=tenant.slug, token=token, _external=True)
+            services.audit(current_user, "invite_admin", slug, email=invite_form.email.data.strip().lower())
+            db.session.commit()
+            return page()
+        if action == "go_live":
+            if not tenant.trial or not live_form.validate_on_submit():
+                return page(400)
+            tenant.trial = False
+            services.audit(current_user, "go_live", slug)
+            db.session.commit()
+            flash(_("%(city)s is live: citizens get messages and couriers are booked for real.",
+                    city=tenant.city_name), "success")
+            return redirect(url_for("console.city", slug=slug))
         if action == "suspend" and form.validate_on_submit():
             suspend_tenant(tenant, form.reason.data)
             services.audit(current_user, "suspend_city", slug, reason=form.reason.data)
@@ -101,12 +127,13 @@ def city(slug: str):
             resume_tenant(tenant)
             services.audit(current_user, "resume_city", slug)
             flash(_("%(city)s is serving again.", city=tenant.city_name), "success")
+        elif action == "suspend":  # nothing changes: the page says what is missing
+            return page(400)
         else:
             abort(400)
         db.session.commit()
         return redirect(url_for("console.city", slug=slug))
-    return render_template("console/city.html", tenant=tenant, form=form, resume_form=EmptyForm(),
-                           staff=services.staff_counts().get(tenant.id, 0))
+    return page()
 
 
 @bp.route("/cities/new", methods=["GET", "POST"])
@@ -128,6 +155,7 @@ def onboard():
             except (FileExistsError, TenantFileError) as exc:
                 flash(str(exc), "error")
             else:
+                get_tenant(form.slug.data).trial = True  # it messages only its own staff until it goes live
                 services.audit(current_user, "onboard_city", form.slug.data, report=report)
                 db.session.commit()
                 flash(_("%(city)s is on board: tenants/%(slug)s/tenant.toml was written and synced. Commit that "
@@ -169,8 +197,8 @@ def compare_page():
 def compare_csv():
     try:
         _tenants, _chosen_tenants, first, last, figures = _figures()
-    except InputRefused as refused:
-        return Response(str(refused.message), status=400, mimetype="text/plain")
+    except InputRefused:  # the comparison page says what is wrong with the dates, in the reader's language
+        return compare_page()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["city", "slug", "from", "to"] + [c[0] for c in COLUMNS])

@@ -19,12 +19,16 @@ def wire(app) -> None:
     from saas import events, jobs
     from saas.couriers import jobs as courier_jobs
     from saas.couriers import settings
-    from saas.couriers.services import courier_lets_go, trip_follows_document
+    from saas.couriers.models import COURIER_MODE_LABELS
+    from saas.documents.models import label_of
+    from saas.couriers.services import courier_lets_go, courier_name, trip_follows_document
     from saas.couriers.views import driver, office, webhooks
     from saas.documents.lifecycle import DocumentMoved, DocumentMoving
     from saas.tenancy.settings import register_section
 
     register_section(settings.SECTION)
+    app.add_template_global(courier_name, "courier_name")
+    app.add_template_filter(lambda code: label_of(COURIER_MODE_LABELS, code), "courier_mode_label")
     bus = events.bus(app)
     bus.check(DocumentMoving, courier_lets_go)
     bus.subscribe(DocumentMoved, trip_follows_document)

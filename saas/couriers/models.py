@@ -23,6 +23,18 @@ DELIVERY_STATUS_LABELS = {
     "returned": _l("Returned to the office"),
 }
 DELIVERY_STATUSES = tuple(DELIVERY_STATUS_LABELS)
+#: Who orders the courier, in each of a city's courier modes.
+COURIER_MODE_LABELS = {
+    "office_booking": _l("the office books the courier"),
+    "citizen_link": _l("the citizen orders the courier in their own app"),
+}
+#: Who told Antar of a step, as the timeline reads it.
+EVENT_SOURCE_LABELS = {
+    "callback": _l("reported by the courier"),
+    "poll": _l("checked with the courier"),
+    "office": _l("recorded by the office"),
+    "booking": _l("courier booking"),
+}
 TERMINAL = ("delivered", "cancelled", "failed", "returned")
 
 
@@ -135,6 +147,10 @@ class DeliveryEvent(TenantScoped, db.Model):
     @property
     def label(self) -> str:
         return str(DELIVERY_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def source_label(self) -> str:
+        return str(EVENT_SOURCE_LABELS.get(self.source, self.source))
 
 
 class CourierCallback(TenantScoped, db.Model):

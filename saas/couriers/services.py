@@ -59,6 +59,13 @@ def enabled_providers() -> list[str]:
     return [p for p in courier_settings().get("providers", []) if p in PROVIDERS]
 
 
+def courier_name(provider_name: str) -> str:
+    """What the city calls this courier ("PT Pos Indonesia", not the code or "Manual")."""
+    if provider_name not in PROVIDERS:
+        return provider_name
+    return provider_for(provider_name).display_name
+
+
 def pickup_place(delivery: Delivery | None = None) -> Place:
     point = courier_settings()["pickup_point"]
     note = ""
@@ -186,7 +193,7 @@ def request_delivery(documents: list[Document], destination: Destination, provid
     for document in documents:
         document.delivery = delivery
         transition(document, "delivery_requested", actor,
-                   str(_l("Courier delivery requested (%(provider)s).", provider=PROVIDERS[provider_name].label)))
+                   str(_l("Courier delivery requested (%(provider)s).", provider=courier_name(provider_name))))
     if delivery.mode == "office_booking" and PROVIDERS[provider_name].has_api:
         schedule_booking(delivery)
     return delivery
@@ -319,8 +326,7 @@ def move(delivery: Delivery, new_status: str, *, source: str, provider_status: s
 
 def _documents_follow(delivery: Delivery, event) -> str | None:
     """The documents on the trip take the trip's new state; returns what the citizen should hear."""
-    courier = Actor.courier(PROVIDERS[delivery.provider].label if delivery.provider != "manual"
-                            else (delivery.tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
+    courier = Actor.courier(courier_name(delivery.provider))
     status = event.status
     for document in list(delivery.documents):
         if document.delivery_id != delivery.id:

@@ -77,7 +77,7 @@ def handover_delivery(code: str):
             db.session.rollback()
             flash(str(exc.message), "error")
     return render_template("couriers/handover_delivery.html", tenant=current_tenant, delivery=delivery, form=form,
-                           provider_label=PROVIDERS[delivery.provider].label)
+                           provider_label=services.courier_name(delivery.provider))
 
 
 # -- deliveries ---------------------------------------------------------------------------------------

@@ -18,10 +18,15 @@ OFFERS = ("models", "lifecycle", "services", "identity", "links", "desks", "sett
 
 def wire(app) -> None:
     from saas.documents import settings
+    from saas.documents.desks import RULE_LABELS
+    from saas.documents.models import DOCUMENT_TYPE_LABELS, bundle_label, label_of
     from saas.documents.identity import mask_phone
     from saas.documents.views import office
     from saas.tenancy.settings import register_section
 
     register_section(settings.SECTION)
     app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(lambda code: label_of(DOCUMENT_TYPE_LABELS, code), "doc_type_label")
+    app.add_template_filter(lambda code: label_of(RULE_LABELS, code), "collection_rule_label")
+    app.add_template_filter(bundle_label, "bundle_label")
     app.register_blueprint(office)

@@ -21,6 +21,20 @@ DOCUMENT_TYPE_LABELS = {
     "akta_kematian": _l("Death certificate"),
 }
 
+def label_of(labels: dict, code) -> str:
+    """A code's label in the reader's language (the code itself when it has none)."""
+    return str(labels.get(code, code)) if code is not None else ""
+
+
+def bundle_label(documents) -> str:
+    """One family's envelope by kind and count: "2 × KK (family card), Birth certificate"."""
+    counts: dict[str, int] = {}
+    for document in documents:
+        counts[document.doc_type] = counts.get(document.doc_type, 0) + 1
+    return ", ".join(f"{n} × {label_of(DOCUMENT_TYPE_LABELS, code)}" if n > 1 else label_of(DOCUMENT_TYPE_LABELS, code)
+                     for code, n in counts.items())
+
+
 STATUS_LABELS = {
     "received": _l("Received"),
     "ready": _l("Ready"),

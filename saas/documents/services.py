@@ -17,7 +17,7 @@ from saas.documents.identity import (
     tail_hash,
 )
 from saas.documents.lifecycle import Actor, count_moves, record_received
-from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document, DocumentEvent, DocumentStatusCount
+from saas.documents.models import STATUSES, Document, DocumentEvent, DocumentStatusCount
 from saas.extensions import db
 from saas.models import insert_rows, utcnow
 from saas.security import redact_niks
@@ -35,6 +35,9 @@ TYPE_ALIASES = {
     "akta_kematian": "akta_kematian", "akta kematian": "akta_kematian",
 }
 
+# The names a SIAK column may use for each type, as the office writes them (all in TYPE_ALIASES).
+TYPE_NAMES = ("KTP-el", "KIA", "KK", "SKPWNI", "Akta Kelahiran", "Akta Kematian")
+
 # Why a document is refused: a short code for machines, and the field it concerns.
 REASON_MISSING = "missing_field"
 REASON_BAD_NIK = "bad_nik"
@@ -43,6 +46,18 @@ REASON_BAD_PHONE = "bad_phone"
 REASON_BAD_VALUE = "bad_value"
 REASON_DUPLICATE = "duplicate_in_file"
 REASON_EXISTS = "already_registered"
+REASON_CONFLICT = "registration_conflict"
+
+#: The fields of a document as the office names them (the SIAK columns and the API use the codes).
+FIELD_LABELS = {
+    "registration_no": _l("Registration no."), "nik": "NIK", "name": _l("Name"),
+    "doc_type": _l("Document type"), "phone": _l("Mobile number"), "email": _l("E-mail"),
+    "kk_number": _l("KK number"), "kecamatan": _l("Kecamatan"),
+}
+
+
+def field_label(field_name: str) -> str:
+    return str(FIELD_LABELS.get(field_name, field_name))
 
 
 @dataclass
@@ -52,6 +67,7 @@ class DocumentInput:
     values: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)  # field → message
     reason: str | None = None  # the first refusal's code
+    why: dict = field(default_factory=dict)  # field → the message untranslated, to say in any language
 
     @property
     def ok(self) -> bool:
@@ -59,6 +75,7 @@ class DocumentInput:
 
     def refuse(self, field_name: str, message, reason: str) -> None:
         self.errors.setdefault(field_name, str(message))
+        self.why.setdefault(field_name, message)
         self.reason = self.reason or reason
 
 
@@ -98,7 +115,7 @@ class DocumentRules:
         doc_type = TYPE_ALIASES.get(get("doc_type").lower())
         if doc_type is None:
             item.refuse("doc_type", _l("Unknown document type; use one of: %(types)s.",
-                                       types=", ".join(DOCUMENT_TYPE_LABELS)), REASON_BAD_TYPE)
+                                       types=", ".join(TYPE_NAMES)), REASON_BAD_TYPE)
         elif doc_type not in self.types:
             item.refuse("doc_type", _l("This city does not deliver this document type."), REASON_BAD_TYPE)
         try:
@@ -157,6 +174,16 @@ def prepared_row(values: dict, protector: Protector | None = None) -> dict:
         **protector.nik(values["nik"]), **protector.kk(values.get("kk_number")), "phone": values["phone"],
         "email": values.get("email"), "kecamatan_code": values.get("kecamatan_code"),
     }
+
+
+def existing_identities(numbers: list[str]) -> dict[str, str]:
+    """The owner's NIK hash of each registration number already in the register."""
+    found: dict[str, str] = {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        found.update(db.session.execute(
+            sa.select(Document.registration_no, Document.nik_hash).where(Document.registration_no.in_(chunk))).all())
+    return found
 
 
 def document_row(values: dict, now: datetime, batch_id: int | None = None) -> dict:

@@ -13,17 +13,20 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from saas.documents.identity import Protector, decrypt, encrypt
 from saas.documents.lifecycle import Actor
 from saas.documents.models import ImportBatch
 from saas.documents.services import (
+    REASON_CONFLICT,
     REASON_DUPLICATE,
     REASON_EXISTS,
     DocumentInput,
     DocumentRules,
-    existing_registration_numbers,
+    existing_identities,
+    field_label,
     prepared_row,
     register_rows,
 )
@@ -81,7 +84,7 @@ class RowVerdict:
     name: str
     nik_masked: str
     reason: str | None = None
-    message: str = ""
+    messages: dict = field(default_factory=dict)  # the refusal's details, by language
     #: For a new row, its document's columns with the personal numbers already protected.
     row: dict | None = field(default=None, repr=False)
 
@@ -90,8 +93,47 @@ class RowVerdict:
         return cls(row_number=row_number, verdict=verdict,
                    registration_no=redact_niks((raw.get("registration_no") or "").strip().upper()),
                    name=redact_niks((raw.get("name") or "").strip()), nik_masked=mask_nik(str(raw.get("nik") or "")),
-                   reason=item.reason,
-                   message=redact_niks("; ".join(f"{field}: {why}" for field, why in item.errors.items())))
+                   reason=item.reason, messages=_said_in_each_language(item))
+
+    @property
+    def message(self) -> str:
+        """Each refused field by the name the office knows it, and why, in the reader's language."""
+        return refusal_message({"message": self.messages})
+
+    def refuse(self, item: DocumentInput, field_name: str, message, reason: str) -> None:
+        item.refuse(field_name, message, reason)
+        self.verdict, self.reason, self.row = "refused", item.reason, None
+        self.messages = _said_in_each_language(item)
+
+
+def _said_in_each_language(item: DocumentInput) -> dict[str, str]:
+    """Kept with the batch (whose file goes at the import), so each reader gets their language."""
+    said = {}
+    for language in LANGUAGES:
+        with force_locale(language):
+            said[language] = redact_niks("; ".join(f"{field_label(f)}: {why}" for f, why in item.why.items()))
+    return said
+
+
+LANGUAGES = ("id", "en")
+#: Why a row was refused, in a word the office reads (the codes stay in the batch and the API).
+REASON_LABELS = {
+    "missing_field": _l("missing field"), "bad_nik": _l("bad NIK"), "unknown_doc_type": _l("unknown document type"),
+    "bad_phone": _l("bad phone"), "duplicate_in_file": _l("duplicate in file"), "bad_value": _l("bad value"),
+    REASON_CONFLICT: _l("number of another person's document"),
+}
+#: Where a batch stands, as the office reads it.
+BATCH_STATUS_LABELS = {"previewed": _l("Checked, not imported yet"), "imported": _l("Imported"),
+                       "discarded": _l("Discarded")}
+
+
+def refusal_message(refusal: dict) -> str:
+    """A kept refusal's details in the reader's language (older batches kept one language only)."""
+    message = refusal.get("message") or ""
+    if isinstance(message, dict):
+        locale = get_locale()
+        return message.get(locale.language if locale else "id") or message.get("id") or ""
+    return message
 
 
 def _file_format(filename: str) -> str:
@@ -237,7 +279,7 @@ def judge(rows: list[dict]) -> list[RowVerdict]:
     tenant = current_tenant
     rules = DocumentRules(tenant)
     protector = Protector()
-    verdicts, values, seen = [], {}, set()
+    verdicts, items, seen = [], {}, set()
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         if raw.get("nik") == "#number" or raw.get("kk_number") == "#number":
             item = DocumentInput()
@@ -253,23 +295,27 @@ def judge(rows: list[dict]) -> list[RowVerdict]:
             seen.add(item.values["registration_no"])
         verdict = RowVerdict.of(number, item, raw, "new" if item.ok else "refused")
         if item.ok:
-            values[number] = item.values
+            verdict.row = prepared_row(item.values, protector)
+            items[number] = item
         verdicts.append(verdict)
-    _mark_existing(verdicts, lambda v: values[v.row_number]["registration_no"])
-    for verdict in verdicts:
-        if verdict.verdict == "new":
-            verdict.row = prepared_row(values[verdict.row_number], protector)
+    _mark_existing(verdicts, items)
     return verdicts
 
 
-def _mark_existing(verdicts: list[RowVerdict], number_of) -> None:
-    """New rows whose registration number the city already has become "already registered"."""
-    candidates = [number_of(v) for v in verdicts if v.verdict == "new"]
-    existing = existing_registration_numbers(candidates)
+def _mark_existing(verdicts: list[RowVerdict], items: dict[int, DocumentInput] | None = None) -> None:
+    """New rows whose registration number the city already has: "already registered" when it is
+    the same person's, refused as a conflict when it is another NIK's (a mistake on one side,
+    never silently "already there")."""
+    existing = existing_identities([v.row["registration_no"] for v in verdicts if v.verdict == "new"])
     for verdict in verdicts:
-        if verdict.verdict == "new" and number_of(verdict) in existing:
-            verdict.verdict = REASON_EXISTS
-            verdict.row = None
+        if verdict.verdict != "new" or verdict.row["registration_no"] not in existing:
+            continue
+        if existing[verdict.row["registration_no"]] == verdict.row["nik_hash"]:
+            verdict.verdict, verdict.row = REASON_EXISTS, None
+        else:
+            item = (items or {}).get(verdict.row_number) or DocumentInput()
+            verdict.refuse(item, "registration_no", _l("This registration number already belongs to another "
+                                                       "person's document (a different NIK)."), REASON_CONFLICT)
 
 
 def _payload(verdicts: list[RowVerdict]) -> str:
@@ -318,19 +364,44 @@ def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
     if batch.status != "previewed" or not batch.payload_encrypted:
         raise BatchClosed()
     verdicts = verdicts_of(batch, tenant)
-    _mark_existing(verdicts, lambda v: v.row["registration_no"])  # the register may have changed since
+    _mark_existing(verdicts)  # the register may have changed since
     register_rows([v.row for v in verdicts if v.verdict == "new"], Actor.staff(user),
                   note=f"SIAK import: {batch.filename}", batch_id=batch.id)
     for key, value in _counts(verdicts).items():
         setattr(batch, key, value)
     batch.refusals = [
-        {"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason, "message": v.message}
+        {"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason,
+         "message": v.messages}
         for v in verdicts if v.verdict == "refused"
     ]
     batch.status = "imported"
     batch.imported_at = utcnow()
     batch.payload_encrypted = None  # the personal data now lives in the documents only
     return verdicts
+
+
+def refused_rows(batch: ImportBatch, verdicts: list[RowVerdict] | None = None) -> list[dict]:
+    """The refused rows of a batch, in the reader's language: from the file while it is kept,
+    from what the import kept once the file is gone."""
+    if batch.status == "previewed" and batch.payload_encrypted:
+        verdicts = verdicts if verdicts is not None else verdicts_of(batch, current_tenant)
+        rows = [{"row": v.row_number, "registration_no": v.registration_no, "reason": v.reason,
+                 "message": v.message} for v in verdicts if v.verdict == "refused"]
+    else:
+        rows = [{**r, "message": refusal_message(r)} for r in batch.refusals or []]
+    for row in rows:
+        row["reason_label"] = str(REASON_LABELS.get(row["reason"], row["reason"] or ""))
+    return rows
+
+
+def refused_csv(batch: ImportBatch) -> bytes:
+    """The refused rows to fix in SIAK and send again, as a spreadsheet opens it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(_l("Row")), str(_l("Registration no.")), str(_l("Reason")), str(_l("Details"))])
+    for row in refused_rows(batch):
+        writer.writerow([row["row"], row["registration_no"], row["reason_label"], row["message"]])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read it as UTF-8
 
 
 def discard_batch(batch: ImportBatch) -> None:

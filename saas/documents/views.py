@@ -11,6 +11,7 @@ from saas.accounts.access import staff_required
 from saas.accounts.services import log_staff_access
 from saas.documents import siak_import
 from saas.documents.desks import (
+    RULE_ALLOWS,
     RULE_LABELS,
     CollectionRefused,
     Collector,
@@ -24,6 +25,7 @@ from saas.documents.forms import (
     CollectorForm,
     PickupLookupForm,
     ReturnForm,
+    RevealPhoneForm,
     TransitionForm,
     UploadForm,
 )
@@ -164,11 +166,32 @@ def document(registration_no: str):
     document = _document_or_404(registration_no)
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
+    return _document_page(document)
+
+
+def _document_page(document: Document, *, phone: str | None = None, reveal_form=None, answer: int = 200):
     moves = [m for m in allowed_moves(document) if m in STAFF_MOVES]
     sections = document_panels(document)
     return render_template("office/document.html", tenant=current_tenant, document=document, moves=moves,
                            form=TransitionForm(), cancel_form=CancelForm(), status_labels=STATUS_LABELS,
-                           sections=sections)
+                           sections=sections, phone=phone, reveal_form=reveal_form or RevealPhoneForm()), answer
+
+
+@office.post("/documents/<registration_no>/phone")
+@staff_required("operator")
+def reveal_phone(registration_no: str):
+    """The citizen's whole number, to call or message them, for a reason written in the access log.
+
+    The number is shown in this answer only: never in a URL, the session or a redirect."""
+    document = _document_or_404(registration_no)
+    form = RevealPhoneForm()
+    if not form.validate_on_submit():
+        return _document_page(document, reveal_form=form, answer=400)
+    log_staff_access(current_user, "reveal_phone", registration_no, request.remote_addr,
+                     reason=redact_niks(form.reason.data.strip())[:200])
+    db.session.commit()
+    response, status = _document_page(document, phone=document.phone, reveal_form=form)
+    return response, status, {"Cache-Control": "no-store"}
 
 
 @office.post("/documents/<registration_no>/transition")
@@ -214,7 +237,8 @@ def import_upload():
             flash(message, "error")
     recent = db.session.scalars(db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(10)).all()
     return render_template("office/import_upload.html", tenant=current_tenant, form=form, recent=recent,
-                           columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS)
+                           columns=siak_import.COLUMNS, required=siak_import.REQUIRED_COLUMNS,
+                           status_labels=siak_import.BATCH_STATUS_LABELS)
 
 
 @office.get("/import/template.<fmt>")
@@ -240,17 +264,29 @@ def import_preview(batch_id: int):
     log_staff_access(current_user, "view_import_preview", str(batch.id), request.remote_addr)
     db.session.commit()
     verdicts = siak_import.verdicts_of(batch, current_tenant) if batch.status == "previewed" else []
-    refused = [v for v in verdicts if v.verdict == "refused"]
+    refused = siak_import.refused_rows(batch, verdicts)
     accepted = [v for v in verdicts if v.verdict != "refused"]
     try:
         page = max(int_arg(request.args, "page", maximum=10 ** 9) or 1, 1)
-    except InputRefused as refused:
-        flash(str(refused.message), "error")
+    except InputRefused as bad_page:
+        flash(str(bad_page.message), "error")
         return redirect(url_for("office.import_preview", batch_id=batch_id))
     shown = accepted[(page - 1) * PREVIEW_PAGE: page * PREVIEW_PAGE]
     return render_template("office/import_preview.html", tenant=current_tenant, batch=batch, refused=refused,
                            accepted=shown, page=page, pages=max(1, -(-len(accepted) // PREVIEW_PAGE)),
-                           form=EmptyForm())
+                           form=EmptyForm(), status_labels=siak_import.BATCH_STATUS_LABELS)
+
+
+@office.get("/import/<int:batch_id>/refused.csv")
+@staff_required("operator")
+def import_refused_csv(batch_id: int):
+    """The refused rows as a file, to fix them in SIAK and send them again."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    log_staff_access(current_user, "view_import_preview", str(batch.id), request.remote_addr)
+    db.session.commit()
+    name = f"antar-refused-{batch.id}.csv"
+    return Response(siak_import.refused_csv(batch), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @office.post("/import/<int:batch_id>/confirm")
@@ -307,6 +343,8 @@ def pickup_document(registration_no: str):
     document = _document_or_404(registration_no)
     form = CollectorForm()
     rule = current_tenant.document_settings.get("collection_rule", "owner_only")
+    allowed = RULE_ALLOWS.get(rule, ("owner",))  # the desk offers only whom the city's rule lets collect
+    form.who.choices = [choice for choice in form.who.choices if choice.value in allowed]
     if form.validate_on_submit():
         collector = Collector(who=form.who.data, nik=form.nik.data, kk_number=form.kk_number.data,
                               proxy_name=form.proxy_name.data, letter_no=form.letter_no.data)
@@ -325,7 +363,7 @@ def pickup_document(registration_no: str):
     log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
     db.session.commit()
     return render_template("office/pickup_document.html", tenant=current_tenant, document=document, form=form,
-                           rule=rule, rule_label=RULE_LABELS.get(rule))
+                           rule=rule, rule_label=RULE_LABELS.get(rule), allowed=allowed)
 
 
 # -- returns desk --------------------------------------------------------------------------------

@@ -19,11 +19,15 @@ def wire(app) -> None:
     from saas.notifications import events as subscribers
     from saas.notifications import jobs as notification_jobs
     from saas.notifications import settings
+    from saas.notifications.models import CHANNEL_LABELS, EVENT_LABELS
+    from saas.documents.models import label_of
     from saas.notifications.views import messages_panel, office, webhooks
     from saas.office.shell import add_document_panel
     from saas.tenancy.settings import register_section
 
     register_section(settings.SECTION)
+    app.add_template_filter(lambda code: label_of(CHANNEL_LABELS, code), "channel_label")
+    app.add_template_filter(lambda code: label_of(EVENT_LABELS, code), "message_kind_label")
     bus = events.bus(app)
     bus.subscribe(DocumentMoved, subscribers.document_ready)
     bus.subscribe(DeliveryMoved, subscribers.delivery_news)

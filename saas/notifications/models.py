@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "supervisor_digest": _l("Daily summary"),
 }
 CHANNELS = ("whatsapp", "sms", "email")
+CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "email": _l("E-mail")}
 
 
 class Notification(TenantScoped, Timestamps, db.Model):

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from saas import events
+from saas.accounts.models import User
 from saas.couriers.models import Delivery
 from saas.documents.links import document_link
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
@@ -151,6 +152,33 @@ def was_notified(event: str, occurrence: str) -> bool:
         Notification.event_key == f"{event}:{occurrence}").limit(1)) is not None
 
 
+TRIAL_HELD = "trial mode: only the city's own staff receive messages until it goes live"
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
+
+
+def trial_recipients() -> set[str]:
+    """Who a city in trial mode may message: its own office numbers and its staff's addresses."""
+    tenant = current_tenant
+    office = tenant.office or {}
+    contact = ((tenant.courier_settings or {}).get("pickup_point") or {}).get("contact_phone")
+    phones = {_digits(p) for p in (office.get("phone"), office.get("whatsapp"), contact) if p}
+    emails = {e.lower() for e in db.session.scalars(sa.select(User.email).where(
+        User.tenant_id == tenant.id, User.active.is_(True)))}
+    if office.get("email"):
+        emails.add(office["email"].lower())
+    return phones | emails
+
+
+def _held_by_trial(recipient: str) -> bool:
+    if not current_tenant.trial:
+        return False
+    allowed = trial_recipients()
+    return recipient.lower() not in allowed and _digits(recipient) not in allowed
+
+
 def notify(event: str, occurrence: str, *, document: Document | None = None, delivery=None,
            user=None, extra: dict | None = None, channels: list[str] | None = None,
            language: str | None = None) -> Notification | None:
@@ -183,9 +211,12 @@ def notify(event: str, occurrence: str, *, document: Document | None = None, del
             template=f"antar_{event}", params=params, subject=subject, body=body,
             html=_email_html(body, subject) if channel_name == "email" else None, status="pending",
         )
+        if _held_by_trial(recipient):  # kept in the outbox for the office to see, never sent
+            notification.status, notification.last_error = "superseded", TRIAL_HELD
         db.session.add(notification)
         db.session.flush()
-        after_commit(enqueue_sends, (tenant.id, lane_of(event), notification.id))
+        if notification.status == "pending":
+            after_commit(enqueue_sends, (tenant.id, lane_of(event), notification.id))
         events.publish(NotificationChanged(notification))
         return notification
     return None

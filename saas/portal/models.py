@@ -88,6 +88,8 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
 
     document = relationship("Document", primaryjoin="ProblemReport.document_id == Document.id",
                             foreign_keys="ProblemReport.document_id")
+    delivery = relationship("Delivery", primaryjoin="ProblemReport.delivery_id == Delivery.id",
+                            foreign_keys="ProblemReport.delivery_id")
 
     __table_args__ = (
         same_city_key("problem_report", "document_id", "document", ondelete="CASCADE"),

@@ -19,7 +19,7 @@ from saas.documents.links import LinkRefused, read_document_token
 from saas.documents.lifecycle import Actor
 from saas.documents.models import Document
 from saas.extensions import db
-from saas.models import commit_retrying
+from saas.models import commit_retrying, utcnow
 from saas.documents import lookup_limits
 from saas.portal import services
 from saas.portal.forms import (
@@ -44,7 +44,8 @@ DRAFT_KEY = "portal_courier_draft"
 
 @platform.get("/")
 def home():
-    cities = [t for t in list_tenants() if t.is_active]
+    now = utcnow()
+    cities = [t for t in list_tenants() if t.is_listed(now)]
     return render_template("portal/platform_home.html", cities=cities)
 
 

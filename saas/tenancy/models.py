@@ -26,6 +26,9 @@ class Tenant(Timestamps, db.Model):
     go_live_date: Mapped[date | None] = mapped_column(sa.Date())
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_reason: Mapped[str | None] = mapped_column(FreeText(500))
+    # Trial mode (a city onboarded in the console): messages reach only the city's own staff and
+    # couriers are booked only in the sandbox, until the platform operator switches it live.
+    trial: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     branding: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     office: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     areas: Mapped[list] = mapped_column(sa.JSON, default=list)
@@ -45,6 +48,10 @@ class Tenant(Timestamps, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    def is_listed(self, moment: datetime) -> bool:
+        """Shown in the public list of cities: serving, and its go-live day has come (local day)."""
+        return self.is_active and (self.go_live_date is None or self.go_live_date <= self.local_date(moment))
 
     @property
     def zone(self) -> ZoneInfo:

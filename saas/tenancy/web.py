@@ -7,6 +7,8 @@ from saas.tenancy.scope import bind_tenant, current_tenant
 from saas.tenancy.services import get_tenant
 
 TENANT_ARG = "tenant_slug"
+#: The paused page still wears the city's logo and colours.
+SERVED_WHILE_PAUSED = frozenset({"tenancy.logo", "tenancy.theme"})
 
 
 class TenantPaused(Exception):
@@ -24,7 +26,7 @@ def _resolve_tenant(endpoint, values):
     if tenant is None:
         abort(404)
     bind_tenant(tenant)
-    if not tenant.is_active:
+    if not tenant.is_active and endpoint not in SERVED_WHILE_PAUSED:
         raise TenantPaused(tenant)
 
 
@@ -49,6 +51,7 @@ def paused_response(error: TenantPaused):
     if request.path.startswith("/api/"):
         return {"error": "service_paused",
                 "message": "Layanan kota ini sedang dihentikan sementara."}, 503
-    return render_template("errors/paused.html", tenant=error.tenant), 503
+    staff = "/office/" in request.path or request.path.endswith("/office")
+    return render_template("errors/paused.html", tenant=error.tenant, staff=staff), 503
 
 

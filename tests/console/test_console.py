@@ -1,6 +1,9 @@
 """The super-admin console: who may enter, suspending and resuming, onboarding, jobs, the API."""
 from __future__ import annotations
 
+import csv
+import io
+import re
 import shutil
 
 import sqlalchemy as sa
@@ -42,7 +45,7 @@ def test_suspend_and_resume_a_city(app, client):
         _, city_token = create_token(tenant=get_tenant("makassar"), name="bridge")
         db.session.commit()
     admin = _superadmin(app, client)
-    response = submit(admin, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan"})
+    response = submit(admin, "/admin/cities/makassar", {"action": "suspend", "reason": "Audit keuangan", "confirm": "y"})
     assert response.status_code == 302
     visitor = app.test_client()
     assert visitor.get("/makassar/").status_code == 503
@@ -76,11 +79,13 @@ def test_onboarding_writes_the_tenant_file_and_syncs_it(app, client, tmp_path):
         assert "tenants/pontianak/tenant.toml" in preview.get_data(as_text=True)
         assert not (tenants_dir / "pontianak").exists()
         bad = submit(admin, "/admin/cities/new", {**data, "primary_color": "green"})
-        assert "branding.primary_color" in bad.get_data(as_text=True)
+        assert "Tulis warna sebagai #rrggbb" in bad.get_data(as_text=True)  # the form says it, in Indonesian
         created = submit(admin, "/admin/cities/new", {**data, "create": "1"})
         assert created.status_code == 302
         assert (tenants_dir / "pontianak" / "tenant.toml").exists()
         assert app.test_client().get("/pontianak/").status_code == 200
+        with app.app_context():
+            assert get_tenant("pontianak").trial is True  # messages only its own staff until it goes live
         from saas.tenancy.services import sync_tenants
 
         with app.app_context():
@@ -140,3 +145,138 @@ def test_the_comparison_is_in_the_openapi_document_and_its_400s_are_json(app, cl
         refused = client.get(f"/api/v1/admin/compare?{query}", headers=platform)
         assert refused.status_code == 400 and refused.mimetype == "application/json", query
         assert set(refused.get_json()) == {"error", "message"} and refused.get_json()["message"], query
+
+
+def test_the_csv_keeps_every_chosen_city_and_bad_dates_are_explained_on_the_page(app, client):
+    admin = _superadmin(app, client)
+    page = admin.get("/admin/compare?from=2026-11-01&to=2026-11-27&city=makassar&city=surabaya&city=bontang")
+    link = re.search(r'href="(/admin/compare\.csv[^"]*)"', page.get_data(as_text=True)).group(1)
+    rows = list(csv.reader(io.StringIO(admin.get(link.replace("&amp;", "&")).get_data(as_text=True))))
+    assert sorted(r[1] for r in rows[1:]) == ["bontang", "makassar", "surabaya"]
+    for query, message in (("from=2026-12-01&to=2026-11-01", "Tanggal awal harus sebelum tanggal akhir"),
+                           ("from=2020-01-01&to=2026-11-01", "Rentang tanggal paling panjang 732 hari"),
+                           ("from=kemarin", "")):
+        for url in (f"/admin/compare?{query}", f"/admin/compare.csv?{query}"):
+            answer = admin.get(url)
+            html = answer.get_data(as_text=True)
+            assert answer.status_code == 400 and answer.mimetype == "text/html", url
+            assert "Bad Request" not in html and 'class="flash flash-error"' in html and message in html, url
+
+
+def test_the_jobs_page_sees_the_embedded_worker_and_workers_after_a_redis_restart(app, client):
+    from saas.jobs import AppWorker, EmbeddedWorker, runtime
+
+    admin = _superadmin(app, client)
+    with app.app_context():
+        job_runtime = runtime()
+        connection = job_runtime.connection()
+        if job_runtime.embedded:
+            embedded = EmbeddedWorker(job_runtime)
+            embedded.beat(connection)
+        worker = AppWorker(job_runtime.queues(connection), connection=connection, name="antar-worker-7", app=app)
+        worker.register_birth()
+        connection.flushdb()  # Redis restarted without its data: rq:workers is gone
+        worker.heartbeat()  # the worker carries on and beats again
+        if job_runtime.embedded:
+            embedded.beat(connection)
+    page = admin.get("/admin/jobs").get_data(as_text=True)
+    assert "antar-worker-7" in page and "Tidak ada worker" not in page
+    if job_runtime.embedded:
+        assert embedded.worker_name in page and "di dalam proses web" in page
+    with app.app_context():
+        runtime().connection().flushdb()
+
+
+def test_suspending_asks_for_a_confirmation_and_the_paused_city_keeps_its_face(app, client):
+    admin = _superadmin(app, client)
+    unconfirmed = submit(admin, "/admin/cities/balikpapan", {"action": "suspend", "reason": "Audit"})
+    assert unconfirmed.status_code == 400 and "Centang kotak" in unconfirmed.get_data(as_text=True)
+    assert app.test_client().get("/balikpapan/").status_code == 200  # nothing changed
+    submit(admin, "/admin/cities/balikpapan", {"action": "suspend", "reason": "Audit keuangan", "confirm": "y"})
+    visitor = app.test_client()
+    paused = visitor.get("/balikpapan/").get_data(as_text=True)
+    assert "/balikpapan/logo.svg" in paused and "/balikpapan/theme.css" in paused
+    assert visitor.get("/balikpapan/logo.svg").status_code == 200
+    assert visitor.get("/balikpapan/theme.css").status_code == 200
+    office = visitor.get("/balikpapan/office/login")
+    assert office.status_code == 503
+    text = office.get_data(as_text=True)
+    assert "operator platform" in text and "Audit keuangan" in text and "Dokumen Anda aman" not in text
+    assert "Kota Balikpapan" not in visitor.get("/").get_data(as_text=True)
+    admin.get("/admin/audit")
+    assert "Audit keuangan" in admin.get("/admin/audit").get_data(as_text=True)
+
+
+def test_a_city_is_listed_publicly_from_its_go_live_day(app, client):
+    from datetime import timedelta
+
+    from saas.models import utcnow
+
+    with app.app_context():
+        tenant = get_tenant("bontang")
+        tenant.go_live_date = tenant.local_date(utcnow()) + timedelta(days=3)
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Kota Bontang" not in home and "Kota Balikpapan" in home
+    with app.app_context():
+        tenant = get_tenant("bontang")
+        tenant.go_live_date = tenant.local_date(utcnow())
+        db.session.commit()
+    assert "Kota Bontang" in client.get("/").get_data(as_text=True)
+
+
+def test_a_new_city_starts_in_trial_its_first_admin_signs_up_once_and_the_operator_switches_it_live(app, client):
+    from saas.notifications.models import Notification
+    from saas.tenancy.scope import tenant_bound
+
+    admin = _superadmin(app, client)
+    with app.app_context():
+        get_tenant("bontang").trial = True  # as the console leaves a city it onboards
+        office_phone = get_tenant("bontang").courier_settings["pickup_point"]["contact_phone"]
+        db.session.commit()
+    citizen = add_document(app, slug="bontang", status="ready", nik="647401" + "170890" + "0101",
+                           phone="081234567890")
+    staff_test = add_document(app, slug="bontang", status="ready", nik="647401" + "170890" + "0102",
+                              phone=office_phone)
+    with app.app_context(), tenant_bound(get_tenant("bontang")):
+        by_document = {n.document.registration_no: n for n in db.session.scalars(sa.select(Notification))}
+        assert by_document[citizen].status == "superseded" and "trial" in by_document[citizen].last_error
+        assert by_document[staff_test].status in ("pending", "queued")
+    page = submit(admin, "/admin/cities/bontang", {"action": "invite", "email": "Kepala@Bontang.test"})
+    link = re.search(r'(http://[^<"]+/bontang/office/welcome/[^<"]+)', page.get_data(as_text=True)).group(1)
+    path = link.split("localhost", 1)[-1] if "localhost" in link else "/" + link.split("/", 3)[3]
+    newcomer = app.test_client()
+    assert "kepala@bontang.test" in newcomer.get(path).get_data(as_text=True)
+    weak = submit(newcomer, path, {"name": "Kepala Dinas", "password": "short", "again": "short"})
+    assert weak.status_code == 400
+    made = submit(newcomer, path, {"name": "Kepala Dinas", "password": "correct horse battery",
+                                   "again": "correct horse battery"})
+    assert made.status_code == 302
+    assert sign_in(newcomer, "bontang", "kepala@bontang.test").status_code == 302
+    again = app.test_client().get(path)
+    assert again.status_code == 410 and "sudah dipakai" in again.get_data(as_text=True)
+    assert app.test_client().get(path + "x").status_code == 410
+    assert app.test_client().get(path.replace("/bontang/", "/makassar/")).status_code == 410
+    unconfirmed = submit(admin, "/admin/cities/bontang", {"action": "go_live"})
+    assert unconfirmed.status_code == 400
+    submit(admin, "/admin/cities/bontang", {"action": "go_live", "confirm": "y"})
+    with app.app_context():
+        assert get_tenant("bontang").trial is False
+    assert ("invite_admin", "bontang") in _audit(app) and ("go_live", "bontang") in _audit(app)
+
+
+def test_a_trial_city_books_couriers_only_in_the_sandbox(app):
+    from saas.couriers.providers import provider_for
+    from saas.tenancy.scope import tenant_bound
+
+    app.config["GOSEND_BASE_URL"] = "https://integration-kilat-api.gojekapi.com"
+    try:
+        with app.app_context():
+            tenant = get_tenant("balikpapan")
+            with tenant_bound(tenant):
+                assert provider_for("gosend").base_url().startswith("https://integration")
+                tenant.trial = True
+                assert provider_for("gosend").base_url().endswith("/sandbox/gosend")
+                db.session.rollback()
+    finally:
+        app.config.pop("GOSEND_BASE_URL")

@@ -36,7 +36,7 @@ def confirm(client, batch_path: str):
 
 def test_preview_gives_every_row_a_verdict_then_import_commits_the_new_ones(app, staff):
     client = staff("operator")
-    existing = add_document(app, registration_no="BPP-0009")
+    existing = add_document(app, registration_no="BPP-0009", nik=make_nik(serial=13))
     good = make_nik(serial=11)
     raw = csv_file(
         f"BPP-0001,{good},Siti Aminah,ktp_el,081234567801,siti@example.test,{make_kk(serial=1)},64.71.05",

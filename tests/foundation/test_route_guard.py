@@ -26,9 +26,12 @@ def test_every_city_route_is_404_for_an_unknown_city(app, client):
 
 
 def test_every_office_page_needs_a_sign_in_to_that_city(app, client):
+    # Signing in and the first admin's one-time sign-up link (the signed token is the credential)
+    # are the two office pages open to a visitor; a link that is not valid answers 410 and shows nothing.
     office_rules = [r for r in _routes(app) if r.rule.startswith("/<tenant_slug>/office")
-                    and not r.rule.endswith("/login")]
+                    and not r.rule.endswith(("/login", "/welcome/<token>"))]
     assert office_rules
+    assert client.get("/balikpapan/office/welcome/not-a-signed-token").status_code == 410
     for rule in office_rules:
         response = client.get(_url(rule))
         assert response.status_code == 302, rule.rule

@@ -126,16 +126,25 @@ class CourierProvider(ABC):
         production, where anyone could derive it.
         """
         env_name = self.settings.get(key)
-        value = os.environ.get(env_name, "") if env_name else ""
+        value = os.environ.get(env_name, "") if env_name and not self._in_trial() else ""
         if not value and stand_ins_allowed():
             value = f"sandbox-{self.tenant.slug}-{self.name}-{key.removesuffix('_env')}"
         if not value:
             raise ProviderError(f"{env_name or key} is not set for {self.tenant.slug}")
         return value
 
+    def _in_trial(self) -> bool:
+        """A city in trial mode books couriers only in the sandbox, never the real service."""
+        if not getattr(self.tenant, "trial", False):
+            return False
+        if not stand_ins_allowed():
+            raise ProviderError(f"{self.tenant.slug} is in trial mode: couriers are booked only in the sandbox, "
+                                "which this installation does not run")
+        return True
+
     def base_url(self) -> str:
         key = f"{self.name.upper()}_BASE_URL"
-        configured = current_app.config.get(key) or os.environ.get(key)
+        configured = None if self._in_trial() else current_app.config.get(key) or os.environ.get(key)
         if configured:
             return configured.rstrip("/")
         if stand_ins_allowed():
@@ -144,6 +153,11 @@ class CourierProvider(ABC):
 
     def callback_url(self) -> str:
         return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/couriers/{self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The courier's name as the city's staff and citizens know it."""
+        return self.label
 
     def unified(self, provider_status: str) -> str | None:
         return self.statuses.get(provider_status)
