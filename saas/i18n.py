@@ -27,6 +27,12 @@ def local_date(value, fmt: str = "EEEE, d MMMM y") -> str:
     return format_date(value, fmt)
 
 
+def wa_number(phone: str | None) -> str:
+    """A phone number as WhatsApp's click-to-chat link wants it: digits only, country code first."""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
 def kecamatan_name(code: str | None, tenant) -> str:
     for area in tenant.areas if tenant else ():
         if area["code"] == code:
@@ -40,5 +46,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mask_email, "mask_email")
     app.add_template_filter(kecamatan_name, "kecamatan_name")
     app.add_template_filter(weekday_name, "weekday_name")
+    app.add_template_filter(wa_number, "wa_number")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")

@@ -13,7 +13,7 @@ from saas.couriers.codes import ALPHABET
 from saas.couriers.services import move
 from saas.documents.identity import IdentityError, clean_nik, identity_hash
 from saas.documents.lifecycle import Actor, transition
-from saas.documents.models import Document
+from saas.documents.models import Document, DocumentEvent
 from saas.extensions import db
 from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
@@ -163,8 +163,13 @@ def book_slot(document: Document, starts_at: datetime, now: datetime | None = No
 
 def _announce(event: str, booking: PickupBooking) -> None:
     language = (current_tenant.notification_settings or {}).get("language", "id")
-    notify(event, str(booking.id), document=booking.document,
+    notify(event, _occurrence(booking), document=booking.document,
            extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code})
+
+
+def _occurrence(booking: PickupBooking) -> str:
+    """A booking's messages are about one time: a moved booking's old messages are no longer true."""
+    return f"{booking.id}@{int(booking.starts_at.timestamp())}"
 
 
 def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen: bool = False) -> None:
@@ -182,18 +187,41 @@ def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen:
 
 
 def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
-    """A new time for the same document: the old booking's messages are no longer sent, the new
-    one announces itself as a move."""
+    """The same booking at a new time: it keeps its code (the one the citizen may have written down
+    or shown), its old time's messages are no longer sent, and the move announces itself.
+
+    The document stays ``pickup_booked``; the move is one line of its history, not a trip through
+    "ready" and back."""
     document = booking.document
-    cancel_booking(booking)
-    return book_slot(document, starts_at, now, announce="pickup_moved")
+    if booking.status != "booked":
+        raise PortalRefused(_l("This booking is no longer active."))
+    if starts_at == booking.starts_at:
+        return booking
+    offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
+    if starts_at not in offered:
+        raise PortalRefused(_l("That time is no longer available. Choose another one."))
+    if not _take_place(starts_at):
+        raise PortalRefused(_l("That time was just taken. Choose another one."))
+    _give_back_place(booking.starts_at)
+    booking.starts_at = starts_at
+    db.session.add(DocumentEvent(
+        tenant_id=document.tenant_id, document=document, from_status=document.status, to_status=document.status,
+        actor_kind="citizen", actor_label=Actor.citizen().label, at=utcnow(),
+        note=str(_l("Pickup slot moved: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"), code=booking.code))))
+    db.session.flush()
+    _announce("pickup_moved", booking)
+    return booking
 
 
 def booking_still_holds(notification) -> bool:
-    """A booking's message is still true only while that booking stands (checked at send time)."""
-    booking_id = notification.event_key.split(":", 1)[1]
+    """A booking's message is still true only while that booking stands at the time it named
+    (checked at send time)."""
+    occurrence = notification.event_key.split(":", 1)[1]
+    booking_id, _at, at = occurrence.partition("@")
     booking = db.session.get(PickupBooking, int(booking_id)) if booking_id.isdigit() else None
-    return booking is not None and booking.status == "booked"
+    if booking is None or booking.status != "booked":
+        return False
+    return not at or int(booking.starts_at.timestamp()) == int(at)
 
 
 def booking_by_code(code: str) -> PickupBooking | None:
@@ -212,7 +240,7 @@ def tomorrows_reminders(now: datetime) -> int:
     language = (tenant.notification_settings or {}).get("language", "id")
     made = 0
     for booking in bookings:
-        if notify("pickup_reminder", str(booking.id), document=booking.document,
+        if notify("pickup_reminder", _occurrence(booking), document=booking.document,
                   extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code}):
             made += 1
     return made

@@ -83,10 +83,20 @@ def lookup():
         flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
               "error")
     elif form.errors:
-        for message in {m for errors in form.errors.values() for m in errors}:
-            flash(message, "error")
+        _flash_errors(form)
         return render_template("portal/city_home.html", tenant=current_tenant, form=form), 400
     return render_template("portal/city_home.html", tenant=current_tenant, form=form), 200
+
+
+def _flash_errors(form) -> None:
+    """Every field's problem at once, in the order the fields stand on the page."""
+    shown = []
+    for field in form:
+        for message in field.errors:
+            if message not in shown:
+                shown.append(message)
+    for message in shown:
+        flash(message, "error")
 
 
 @bp.get("/d/<token>")
@@ -127,12 +137,24 @@ def _driver_shown(delivery) -> str | None:
     return f"{name[:3]}*** · {plate}".strip(" ·")
 
 
-# -- pickup slots -------------------------------------------------------------------------------
+# -- pickup slots: one day at a time, so a phone shows a short list and the button stays in reach ------
 def _slot_form(days) -> SlotForm:
     form = SlotForm()
     form.starts_at.choices = [SelectChoice(slot.starts_at.isoformat(), slot.local.strftime("%H:%M"))
                               for _, slots in days for slot in slots]
     return form
+
+
+def _chosen_day(days, wanted: str | None, booking):
+    """The day tab shown: the one asked for (``?hari=``), else the booked slot's day, else the first."""
+    by_iso = {day.isoformat(): (day, slots) for day, slots in days}
+    if wanted in by_iso:
+        return by_iso[wanted]
+    if booking is not None:
+        booked_day = booking.starts_at.astimezone(current_tenant.zone).date().isoformat()
+        if booked_day in by_iso:
+            return by_iso[booked_day]
+    return days[0] if days else (None, [])
 
 
 @bp.route("/dokumen/<int:document_id>/jadwal", methods=["GET", "POST"])
@@ -143,6 +165,7 @@ def slots(document_id: int):
         return redirect(url_for("portal.document", document_id=document.id))
     days = services.available_slots()
     form = _slot_form(days)
+    status = 200
     if form.validate_on_submit():
         starts_at = datetime.fromisoformat(form.starts_at.data)
         try:
@@ -152,15 +175,24 @@ def slots(document_id: int):
                     return services.move_booking(current, starts_at)
                 return services.book_slot(document, starts_at)
 
+            moving = booking is not None
             booking = commit_retrying(book)
+            if moving:
+                flash(_("Your slot is moved. Your code stays %(code)s.", code=booking.code), "success")
             return redirect(url_for("portal.booking", document_id=document.id))
         except services.PortalRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
+            booking = services.active_booking(document)
             days = services.available_slots()
             form = _slot_form(days)
+    elif request.method == "POST":
+        status = 400
+        flash(_("That time is no longer available. Choose another one.") if form.starts_at.data
+              else _("Choose a time."), "error")
+    day, day_slots = _chosen_day(days, request.values.get("hari"), booking)
     return render_template("portal/slots.html", tenant=current_tenant, document=document, days=days, form=form,
-                           booking=booking)
+                           booking=booking, day=day, day_slots=day_slots), status
 
 
 @bp.get("/dokumen/<int:document_id>/jadwal/kode")
@@ -174,11 +206,18 @@ def booking(document_id: int):
                            rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 
-@bp.post("/dokumen/<int:document_id>/jadwal/batal")
+@bp.route("/dokumen/<int:document_id>/jadwal/batal", methods=["GET", "POST"])
 def cancel_booking(document_id: int):
+    """Cancelling asks first (a page, so it works without JavaScript); only the POST cancels."""
     document = _granted(document_id)
     booking = services.active_booking(document)
-    if booking is None or not ConfirmForm().validate_on_submit():
+    if booking is None:
+        return redirect(url_for("portal.document", document_id=document.id))
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("portal/cancel_booking.html", tenant=current_tenant, document=document,
+                               booking=booking, form=form)
+    if not form.validate_on_submit():
         abort(400)
     services.cancel_booking(booking, tell_citizen=True)
     db.session.commit()
