@@ -27,6 +27,25 @@ def local_date(value, fmt: str = "EEEE, d MMMM y") -> str:
     return format_date(value, fmt)
 
 
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_abbreviation(timezone_name: str) -> str:
+    """What Indonesians call the city's time (WIB, WITA, WIT), never the IANA name."""
+    return ZONE_ABBREVIATIONS.get(timezone_name, timezone_name)
+
+
+def clock(hhmm: str) -> str:
+    """A time of day as the reader writes it: 08.00 in Indonesian, 08:00 in English."""
+    from flask_babel import get_locale
+
+    try:
+        english = str(get_locale() or "id").startswith("en")
+    except (RuntimeError, KeyError):
+        english = False
+    return hhmm if english else hhmm.replace(":", ".")
+
+
 def wa_number(phone: str | None) -> str:
     """A phone number as WhatsApp's click-to-chat link wants it: digits only, country code first."""
     digits = "".join(c for c in phone or "" if c.isdigit())
