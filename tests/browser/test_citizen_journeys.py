@@ -18,8 +18,12 @@ from tests.factories import add_document, make_nik
 pytestmark = pytest.mark.browser
 
 
-def _couriers_all_day(app, slug):
-    """The journey may run at any hour: the city books couriers around the clock for it."""
+def _couriers_all_day(app, slug, monkeypatch):
+    """The journey may run at any hour, on any day: the city books couriers around the clock for it,
+    and a holiday does not close its office."""
+    from saas.tenancy import calendar
+
+    monkeypatch.setattr(calendar, "closed_reason", lambda day: None)
     with app.app_context():
         tenant = get_tenant(slug)
         tenant.courier_settings = {**tenant.courier_settings, "service_hours": {"start": "00:00", "end": "23:59"}}
@@ -63,8 +67,8 @@ def test_pickup_journey(app, screen):
     accessible(page, "journey-pickup-09-cancelled")
 
 
-def test_courier_journey_with_gosend(app, screen):
-    _couriers_all_day(app, "balikpapan")
+def test_courier_journey_with_gosend(app, screen, monkeypatch):
+    _couriers_all_day(app, "balikpapan", monkeypatch)
     number = add_document(app, registration_no="JR-C001", status="ready", name="Budi Santoso")
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         link = document_link(get_document(number), get_tenant("balikpapan"))
@@ -88,8 +92,8 @@ def test_courier_journey_with_gosend(app, screen):
     accessible(page, "journey-courier-05-requested")
 
 
-def test_courier_journey_in_surabaya_with_its_location_rule(app, screen):
-    _couriers_all_day(app, "surabaya")
+def test_courier_journey_in_surabaya_with_its_location_rule(app, screen, monkeypatch):
+    _couriers_all_day(app, "surabaya", monkeypatch)
     nik = make_nik("357801", serial=7500 + screen.viewport_size["width"] % 97)
     add_document(app, slug="surabaya", registration_no="JR-S001", status="ready", nik=nik, name="Dewi Lestari")
     page = screen
