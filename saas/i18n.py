@@ -72,6 +72,31 @@ def number(value) -> str:
     return format_decimal(value or 0, format="#,##0.##")
 
 
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_abbreviation(timezone_name: str) -> str:
+    """What Indonesians call the city's time (WIB, WITA, WIT), never the IANA name."""
+    return ZONE_ABBREVIATIONS.get(timezone_name, timezone_name)
+
+
+def clock(hhmm: str) -> str:
+    """A time of day as the reader writes it: 08.00 in Indonesian, 08:00 in English."""
+    from flask_babel import get_locale
+
+    try:
+        english = str(get_locale() or "id").startswith("en")
+    except (RuntimeError, KeyError):
+        english = False
+    return hhmm if english else hhmm.replace(":", ".")
+
+
+def wa_number(phone: str | None) -> str:
+    """A phone number as WhatsApp's click-to-chat link wants it: digits only, country code first."""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return "62" + digits[1:] if digits.startswith("0") else digits
+
+
 def kecamatan_name(code: str | None, tenant) -> str:
     for area in tenant.areas if tenant else ():
         if area["code"] == code:
@@ -85,6 +110,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mask_email, "mask_email")
     app.add_template_filter(kecamatan_name, "kecamatan_name")
     app.add_template_filter(weekday_name, "weekday_name")
+    app.add_template_filter(wa_number, "wa_number")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(rupiah, "rupiah")

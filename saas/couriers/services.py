@@ -19,10 +19,12 @@ from saas.documents.lifecycle import Actor, DocumentMoved, DocumentMoving, Trans
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km
+from saas.i18n import clock, zone_abbreviation
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
 from saas.security import redact_niks
+from saas.tenancy import calendar
 from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
@@ -90,14 +92,21 @@ def _local_now(now: datetime | None = None) -> datetime:
 
 
 def check_service_hours(now: datetime | None = None) -> None:
+    """Couriers take envelopes at the office only in its courier hours, and never on a day the office
+    is shut (a national holiday, cuti bersama or the city's own closure)."""
     tenant = current_tenant
     hours = courier_settings().get("service_hours") or {}
     local = _local_now(now)
+    closed = calendar.closed_reason(local.date())
+    if closed:
+        raise DeliveryRefused(_l("The office is closed today (%(reason)s), so no courier can take the envelope. "
+                                 "Come back on the next working day, or book a pickup slot.", reason=closed))
     start, end = time.fromisoformat(hours.get("start", "00:00")), time.fromisoformat(hours.get("end", "23:59"))
     if not start <= local.time() < end:
         raise DeliveryRefused(_l(
-            "Couriers are booked between %(start)s and %(end)s (%(zone)s). Come back then, or book a "
-            "pickup slot at the office.", start=hours.get("start"), end=hours.get("end"), zone=tenant.timezone))
+            "Couriers are available %(start)s–%(end)s %(zone)s. Come back then, or book a pickup slot at the "
+            "office.", start=clock(hours.get("start", "00:00")), end=clock(hours.get("end", "23:59")),
+            zone=zone_abbreviation(tenant.timezone)))
 
 
 def deliveries_today(now: datetime | None = None) -> int:

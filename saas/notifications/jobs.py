@@ -10,6 +10,7 @@ from saas.extensions import db
 from saas.jobs import periodic
 from saas.models import utcnow
 from saas.notifications import services
+from saas.tenancy import calendar
 from saas.tenancy.models import Tenant
 from saas.tenancy.scope import tenant_bound
 
@@ -44,7 +45,8 @@ def sweep_outbox() -> int:
 @periodic(queue="notifications_bulk", interval=3600)
 def send_reminders() -> int:
     """'Still not collected', once an hour: per document at most one reminder, the latest step it
-    reached, saying how many days it has really waited; nothing in the city's quiet hours; a
+    reached, saying how many days it has really waited; nothing in the city's quiet hours nor on a
+    day its office is shut (holiday, cuti bersama, the city's closure); a
     backlog (after downtime, say) spread over the hours left before them."""
     made = 0
     now = utcnow()
@@ -53,6 +55,8 @@ def send_reminders() -> int:
         with tenant_bound(tenant):
             if not days_list or services.in_quiet_hours(now):
                 continue
+            if calendar.closed_reason(tenant.local_date(now)):
+                continue  # "come and collect it" on a day the office is shut: they go on its next open day
             due = services.reminders_due(days_list, now)
             allowance = max(REMINDERS_PER_RUN_AT_LEAST, -(-len(due) // services.awake_hours_left(now)))
             for document, step in due[:allowance]:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -28,8 +28,10 @@ class CourierForm(FlaskForm):
     kelurahan_text = StringField(_l("Kelurahan"), validators=[Optional(), Length(max=80)])
     address = TextAreaField(_l("Street address, house number, RT/RW"), validators=[
         DataRequired(_l("Fill in the address.")), Length(min=8, max=500)])
-    latitude = DecimalField(_l("Latitude (optional)"), places=None, validators=[Optional(), NumberRange(-11.5, 6.5)])
-    longitude = DecimalField(_l("Longitude (optional)"), places=None, validators=[Optional(), NumberRange(94.5, 141.5)])
+    latitude = DecimalField(_l("Latitude"), places=None, validators=[Optional(), NumberRange(
+        -11.5, 6.5, _l("A latitude in Indonesia lies between -11.5 and 6.5."))])
+    longitude = DecimalField(_l("Longitude"), places=None, validators=[Optional(), NumberRange(
+        94.5, 141.5, _l("A longitude in Indonesia lies between 94.5 and 141.5."))])
     driver_note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=200)])
     provider = RadioField(_l("Courier"), validators=[DataRequired()], choices=[])
 
@@ -55,3 +57,10 @@ class ProblemForm(FlaskForm):
     kind = RadioField(_l("What went wrong?"), choices=[SelectChoice(k, v) for k, v in PROBLEM_KINDS.items()],
                       validators=[DataRequired(_l("Choose what went wrong."))])
     note = TextAreaField(_l("Tell us more (optional)"), validators=[Optional(), Length(max=1000)])
+
+
+class ClosureForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired(_l("Choose a day."))])
+    reason = StringField(_l("Why the office is closed (citizens read it)"), validators=[
+        DataRequired(_l("Say why the office is closed: citizens read it on the slot page.")), Length(max=200),
+        NoControlCharacters()])

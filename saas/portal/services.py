@@ -10,15 +10,18 @@ from flask_babel import lazy_gettext as _l
 
 from saas import events
 from saas.couriers.codes import ALPHABET
-from saas.couriers.services import move
+from saas.couriers import services as courier_services
+from saas.couriers.services import DeliveryRefused, move
 from saas.documents.identity import IdentityError, clean_nik, identity_hash
 from saas.documents.lifecycle import Actor, transition
-from saas.documents.models import Document
+from saas.documents.models import Document, DocumentEvent
 from saas.extensions import db
+from saas.i18n import clock, zone_abbreviation
 from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
 from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
 from saas.security import redact_niks
+from saas.tenancy import calendar
 from saas.tenancy.scope import current_tenant
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -91,12 +94,15 @@ def available_slots(now: datetime | None = None) -> list[tuple[date, list[Slot]]
     capacity = int(settings.get("capacity_per_slot", 10))
     today = now.astimezone(tenant.zone).date()
     days = [today + timedelta(days=n) for n in range(int(settings.get("booking_days_ahead", 7)) + 1)]
+    closed = calendar.closed_days(days[0], days[-1])
     last = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=tenant.zone)
     taken = dict(db.session.execute(sa.select(PickupSlot.starts_at, PickupSlot.booked).where(
         PickupSlot.starts_at >= now, PickupSlot.starts_at < last)).all())
     result = []
     for day in days:
         slots = []
+        if day in closed:
+            continue  # a national holiday, cuti bersama or the city's own closure: the office is shut
         for local in slot_starts(day):
             starts_at = local.astimezone(now.tzinfo)
             if starts_at <= now + timedelta(minutes=30):
@@ -107,6 +113,59 @@ def available_slots(now: datetime | None = None) -> list[tuple[date, list[Slot]]
         if slots:
             result.append((day, slots))
     return result
+
+
+def closures_ahead(now: datetime | None = None) -> list[tuple[date, str]]:
+    """The days in the booking window the office would open but is shut, and why (told on the slot page)."""
+    tenant = current_tenant
+    today = (now or utcnow()).astimezone(tenant.zone).date()
+    last = today + timedelta(days=int(tenant.pickup_settings.get("booking_days_ahead", 7)))
+    return [(day, reason) for day, reason in sorted(calendar.closed_days(today, last).items())
+            if _opening_windows(day)]
+
+
+@dataclass
+class CourierHours:
+    """When couriers take envelopes, told before the form in the city's own words."""
+
+    start: str  # "08:00"
+    end: str
+    zone: str  # WIB, WITA, WIT
+    open_now: bool
+    closed_message: str | None
+    next_opening: datetime | None  # local time of the next opening, when closed now
+
+    @property
+    def text(self) -> str:
+        return str(_l("Couriers are available %(start)s–%(end)s %(zone)s.", start=clock(self.start),
+                      end=clock(self.end), zone=self.zone))
+
+
+def courier_hours(now: datetime | None = None) -> CourierHours:
+    """Open now (the courier package's own rule), and if not, when next: courier hours on a day the
+    office is not shut for a holiday, cuti bersama or the city's closure."""
+    tenant = current_tenant
+    now = now or utcnow()
+    hours = tenant.courier_settings.get("service_hours") or {}
+    start, end = hours.get("start", "00:00"), hours.get("end", "23:59")
+    try:
+        courier_services.check_service_hours(now)
+        open_now, message = True, None
+    except DeliveryRefused as refused:
+        open_now, message = False, str(refused.message)
+    next_opening = None
+    if not open_now:
+        local = now.astimezone(tenant.zone)
+        opens = time.fromisoformat(start)
+        closed = calendar.closed_days(local.date(), local.date() + timedelta(days=60))
+        for n in range(61):
+            day = local.date() + timedelta(days=n)
+            moment = datetime.combine(day, opens, tzinfo=tenant.zone)
+            if day not in closed and moment > local:
+                next_opening = moment
+                break
+    return CourierHours(start=start, end=end, zone=zone_abbreviation(tenant.timezone), open_now=open_now,
+                        closed_message=message, next_opening=next_opening)
 
 
 def _new_booking_code() -> str:
@@ -163,8 +222,13 @@ def book_slot(document: Document, starts_at: datetime, now: datetime | None = No
 
 def _announce(event: str, booking: PickupBooking) -> None:
     language = (current_tenant.notification_settings or {}).get("language", "id")
-    notify(event, str(booking.id), document=booking.document,
+    notify(event, _occurrence(booking), document=booking.document,
            extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code})
+
+
+def _occurrence(booking: PickupBooking) -> str:
+    """A booking's messages are about one time: a moved booking's old messages are no longer true."""
+    return f"{booking.id}@{int(booking.starts_at.timestamp())}"
 
 
 def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen: bool = False) -> None:
@@ -182,18 +246,41 @@ def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen:
 
 
 def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
-    """A new time for the same document: the old booking's messages are no longer sent, the new
-    one announces itself as a move."""
+    """The same booking at a new time: it keeps its code (the one the citizen may have written down
+    or shown), its old time's messages are no longer sent, and the move announces itself.
+
+    The document stays ``pickup_booked``; the move is one line of its history, not a trip through
+    "ready" and back."""
     document = booking.document
-    cancel_booking(booking)
-    return book_slot(document, starts_at, now, announce="pickup_moved")
+    if booking.status != "booked":
+        raise PortalRefused(_l("This booking is no longer active."))
+    if starts_at == booking.starts_at:
+        return booking
+    offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
+    if starts_at not in offered:
+        raise PortalRefused(_l("That time is no longer available. Choose another one."))
+    if not _take_place(starts_at):
+        raise PortalRefused(_l("That time was just taken. Choose another one."))
+    _give_back_place(booking.starts_at)
+    booking.starts_at = starts_at
+    db.session.add(DocumentEvent(
+        tenant_id=document.tenant_id, document=document, from_status=document.status, to_status=document.status,
+        actor_kind="citizen", actor_label=Actor.citizen().label, at=utcnow(),
+        note=str(_l("Pickup slot moved: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"), code=booking.code))))
+    db.session.flush()
+    _announce("pickup_moved", booking)
+    return booking
 
 
 def booking_still_holds(notification) -> bool:
-    """A booking's message is still true only while that booking stands (checked at send time)."""
-    booking_id = notification.event_key.split(":", 1)[1]
+    """A booking's message is still true only while that booking stands at the time it named
+    (checked at send time)."""
+    occurrence = notification.event_key.split(":", 1)[1]
+    booking_id, _at, at = occurrence.partition("@")
     booking = db.session.get(PickupBooking, int(booking_id)) if booking_id.isdigit() else None
-    return booking is not None and booking.status == "booked"
+    if booking is None or booking.status != "booked":
+        return False
+    return not at or int(booking.starts_at.timestamp()) == int(at)
 
 
 def booking_by_code(code: str) -> PickupBooking | None:
@@ -212,7 +299,7 @@ def tomorrows_reminders(now: datetime) -> int:
     language = (tenant.notification_settings or {}).get("language", "id")
     made = 0
     for booking in bookings:
-        if notify("pickup_reminder", str(booking.id), document=booking.document,
+        if notify("pickup_reminder", _occurrence(booking), document=booking.document,
                   extra={"slot": format_slot(booking.starts_at, language), "booking_code": booking.code}):
             made += 1
     return made

@@ -56,13 +56,23 @@ def _grant(document: Document) -> None:
     session[ACCESS_KEY] = access
 
 
+class AccessLapsed(Exception):
+    """This browser holds no (more) grant for the document: its two hours ran out, or it never had one."""
+
+
 def _granted(document_id: int) -> Document:
     if session.get(ACCESS_KEY, {}).get(str(document_id), 0) < time.time():
-        abort(404)
+        raise AccessLapsed()
     document = db.session.get(Document, document_id)
     if document is None:
-        abort(404)
+        raise AccessLapsed()
     return document
+
+
+@bp.errorhandler(AccessLapsed)
+def access_lapsed(_error):
+    """One answer whether or not the document exists: open the message's link again, or look it up."""
+    return render_template("portal/access_lapsed.html", tenant=current_tenant, form=LookupForm()), 404
 
 
 @bp.get("/")
@@ -84,10 +94,20 @@ def lookup():
         flash(_("We could not find a document with this registration number and NIK. Check both and try again."),
               "error")
     elif form.errors:
-        for message in {m for errors in form.errors.values() for m in errors}:
-            flash(message, "error")
+        _flash_errors(form)
         return render_template("portal/city_home.html", tenant=current_tenant, form=form), 400
     return render_template("portal/city_home.html", tenant=current_tenant, form=form), 200
+
+
+def _flash_errors(form) -> None:
+    """Every field's problem at once, in the order the fields stand on the page."""
+    shown = []
+    for field in form:
+        for message in field.errors:
+            if message not in shown:
+                shown.append(message)
+    for message in shown:
+        flash(message, "error")
 
 
 @bp.get("/d/<token>")
@@ -128,12 +148,24 @@ def _driver_shown(delivery) -> str | None:
     return f"{name[:3]}*** · {plate}".strip(" ·")
 
 
-# -- pickup slots -------------------------------------------------------------------------------
+# -- pickup slots: one day at a time, so a phone shows a short list and the button stays in reach ------
 def _slot_form(days) -> SlotForm:
     form = SlotForm()
     form.starts_at.choices = [SelectChoice(slot.starts_at.isoformat(), slot.local.strftime("%H:%M"))
                               for _, slots in days for slot in slots]
     return form
+
+
+def _chosen_day(days, wanted: str | None, booking):
+    """The day tab shown: the one asked for (``?hari=``), else the booked slot's day, else the first."""
+    by_iso = {day.isoformat(): (day, slots) for day, slots in days}
+    if wanted in by_iso:
+        return by_iso[wanted]
+    if booking is not None:
+        booked_day = booking.starts_at.astimezone(current_tenant.zone).date().isoformat()
+        if booked_day in by_iso:
+            return by_iso[booked_day]
+    return days[0] if days else (None, [])
 
 
 @bp.route("/dokumen/<int:document_id>/jadwal", methods=["GET", "POST"])
@@ -144,6 +176,7 @@ def slots(document_id: int):
         return redirect(url_for("portal.document", document_id=document.id))
     days = services.available_slots()
     form = _slot_form(days)
+    status = 200
     if form.validate_on_submit():
         starts_at = datetime.fromisoformat(form.starts_at.data)
         try:
@@ -153,15 +186,25 @@ def slots(document_id: int):
                     return services.move_booking(current, starts_at)
                 return services.book_slot(document, starts_at)
 
+            moving = booking is not None
             booking = commit_retrying(book)
+            if moving:
+                flash(_("Your slot is moved. Your code stays %(code)s.", code=booking.code), "success")
             return redirect(url_for("portal.booking", document_id=document.id))
         except services.PortalRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
+            booking = services.active_booking(document)
             days = services.available_slots()
             form = _slot_form(days)
+    elif request.method == "POST":
+        status = 400
+        flash(_("That time is no longer available. Choose another one.") if form.starts_at.data
+              else _("Choose a time."), "error")
+    day, day_slots = _chosen_day(days, request.values.get("hari"), booking)
     return render_template("portal/slots.html", tenant=current_tenant, document=document, days=days, form=form,
-                           booking=booking)
+                           booking=booking, day=day, day_slots=day_slots,
+                           closures=services.closures_ahead()), status
 
 
 @bp.get("/dokumen/<int:document_id>/jadwal/kode")
@@ -175,11 +218,18 @@ def booking(document_id: int):
                            rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 
-@bp.post("/dokumen/<int:document_id>/jadwal/batal")
+@bp.route("/dokumen/<int:document_id>/jadwal/batal", methods=["GET", "POST"])
 def cancel_booking(document_id: int):
+    """Cancelling asks first (a page, so it works without JavaScript); only the POST cancels."""
     document = _granted(document_id)
     booking = services.active_booking(document)
-    if booking is None or not ConfirmForm().validate_on_submit():
+    if booking is None:
+        return redirect(url_for("portal.document", document_id=document.id))
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("portal/cancel_booking.html", tenant=current_tenant, document=document,
+                               booking=booking, form=form)
+    if not form.validate_on_submit():
         abort(400)
     services.cancel_booking(booking, tell_citizen=True)
     db.session.commit()
@@ -211,24 +261,44 @@ def _courier_form() -> CourierForm:
     return form
 
 
-def _destination(form: CourierForm) -> couriers.Destination:
+def location_needed() -> bool:
+    """Without the citizen's location the price comes from the kecamatan's middle; where the city
+    has not given one for every kecamatan, the location is needed, and the form says so."""
+    return any(area.get("latitude") is None or area.get("longitude") is None for area in current_tenant.areas)
+
+
+def _problem(form: CourierForm, field, message) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _destination(form: CourierForm) -> couriers.Destination | None:
+    """The address as the courier needs it; every problem is put on its field at once (None then)."""
     tenant = current_tenant
-    code, _sep, kelurahan = form.area.data.partition("|")
+    code, _sep, kelurahan = (form.area.data or "").partition("|")
     kelurahan = kelurahan or (form.kelurahan_text.data or "").strip()
     area = next((a for a in tenant.areas if a["code"] == code), None)
-    if area is None:
-        raise couriers.DeliveryRefused(_("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
-    if not kelurahan:
-        raise couriers.DeliveryRefused(_("Fill in the kelurahan."))
+    if form.area.data and area is None:
+        _problem(form, form.area, _("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
+    elif area is not None and not kelurahan:
+        _problem(form, form.kelurahan_text, _("Fill in the kelurahan."))
     latitude, longitude = form.latitude.data, form.longitude.data
+    if (latitude is None) != (longitude is None) and not (form.latitude.errors or form.longitude.errors):
+        _problem(form, form.longitude if longitude is None else form.latitude,
+                 _("Fill in both latitude and longitude, or neither."))
     if latitude is None or longitude is None:
-        latitude, longitude = area.get("latitude"), area.get("longitude")
-    if latitude is None or longitude is None:
-        raise couriers.DeliveryRefused(_("Share your location (or type its coordinates) so the courier can price the trip."))
-    try:
-        phone = clean_phone(form.recipient_phone.data)
-    except IdentityError as exc:
-        raise couriers.DeliveryRefused(str(exc)) from None
+        latitude, longitude = (area or {}).get("latitude"), (area or {}).get("longitude")
+    if (latitude is None or longitude is None) and area is not None \
+            and not (form.latitude.errors or form.longitude.errors):
+        _problem(form, form.latitude, _("Share your location (or type its coordinates): in %(city)s the courier "
+                                        "prices the trip from it.", city=tenant.city_name))
+    phone = None
+    if form.recipient_phone.data and not form.recipient_phone.errors:
+        try:
+            phone = clean_phone(form.recipient_phone.data)
+        except IdentityError as exc:
+            _problem(form, form.recipient_phone, str(exc))
+    if any(field.errors for field in form):
+        return None
     return couriers.Destination(
         recipient_name=" ".join(form.recipient_name.data.split()), recipient_phone=phone,
         address=" ".join(form.address.data.split()), kecamatan_code=code, kelurahan=kelurahan,
@@ -240,24 +310,36 @@ def courier(document_id: int):
     document = _granted(document_id)
     if document.status not in services.CAN_CHOOSE:
         return redirect(url_for("portal.document", document_id=document.id))
+    hours = services.courier_hours()
     if current_tenant.courier_settings.get("mode") == "citizen_link":
-        return _citizen_order(document)
+        return _citizen_order(document, hours)
     form = _courier_form()
+    status = 200
     if request.method == "GET":
         form.recipient_name.data = form.recipient_name.data or document.owner_name
-    if form.validate_on_submit():
-        try:
-            destination = _destination(form)
-            quoted = couriers.quote(destination, form.provider.data)
-            session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
-                                  "destination": destination.__dict__, "fee": quoted.price,
-                                  "distance_km": quoted.distance_km, "service": quoted.service,
-                                  "cod": quoted.cash_on_delivery, "at": time.time()}
-            return redirect(url_for("portal.courier_confirm", document_id=document.id))
-        except couriers.DeliveryRefused as exc:
-            flash(str(exc.message), "error")
+    elif form.is_submitted():
+        form.validate()
+        destination = _destination(form)
+        if destination is not None and not hours.open_now:
+            flash(hours.closed_message, "error")
+            status = 400
+        elif destination is not None:
+            try:
+                quoted = couriers.quote(destination, form.provider.data)
+                session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
+                                      "destination": destination.__dict__, "fee": quoted.price,
+                                      "distance_km": quoted.distance_km, "service": quoted.service,
+                                      "cod": quoted.cash_on_delivery, "at": time.time()}
+                return redirect(url_for("portal.courier_confirm", document_id=document.id))
+            except couriers.DeliveryRefused as exc:
+                flash(str(exc.message), "error")
+                status = 400
+        else:
+            _flash_errors(form)
+            status = 400
     return render_template("portal/courier_form.html", tenant=current_tenant, document=document, form=form,
-                           family=couriers.family_of(document))
+                           family=couriers.family_of(document), hours=hours,
+                           location_needed=location_needed()), status
 
 
 @bp.route("/dokumen/<int:document_id>/kurir/setuju", methods=["GET", "POST"])
@@ -287,7 +369,7 @@ def courier_confirm(document_id: int):
         rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 
-def _citizen_order(document: Document):
+def _citizen_order(document: Document, hours):
     """citizen_link mode (Balikpapan's first way): the citizen orders Go-Send themselves."""
     form = CitizenOrderForm()
     if request.method == "GET":
@@ -305,7 +387,7 @@ def _citizen_order(document: Document):
             db.session.rollback()
             flash(str(exc.message), "error")
     return render_template("portal/citizen_order.html", tenant=current_tenant, document=document, form=form,
-                           pickup=current_tenant.courier_settings["pickup_point"])
+                           pickup=current_tenant.courier_settings["pickup_point"], hours=hours)
 
 
 # -- after the handover -------------------------------------------------------------------------------

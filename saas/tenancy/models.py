@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.extensions import db
 from saas.models import FreeText, Timestamps, UTCDateTime
+from saas.tenancy.scope import TenantScoped
 
 TENANT_STATUSES = ("active", "suspended")
 
@@ -68,3 +69,17 @@ class Tenant(Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
+
+
+class CityClosure(TenantScoped, Timestamps, db.Model):
+    """A day the city's office is shut beyond the national calendar (a local holiday, a move, a
+    system outage): no pickup slots, no courier hand-overs, no reminders that day."""
+
+    __tablename__ = "city_closure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date())
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "day"),)

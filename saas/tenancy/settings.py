@@ -23,6 +23,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from saas.tenancy.regions import kelurahan_of, kemendagri_name, same_place
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Indonesia keeps three offsets under four IANA names (Pontianak is WIB as well).
 INDONESIAN_TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
@@ -230,10 +232,17 @@ class TenantFileCore(Strict):
                 raise ValidationError(f"Kecamatan {code} is not inside region {region}.", "kecamatan")
         if len(set(codes)) != len(codes):
             raise ValidationError("A kecamatan code is listed twice.", "kecamatan")
+        for area in data.get("kecamatan", []):
+            if not same_place(area["code"], area["name"]):
+                raise ValidationError(f"Kecamatan {area['code']} is {kemendagri_name(area['code'])} in Kemendagri's "
+                                      f"list, not {area['name']}.", "kecamatan")
 
     @post_load
     def _tidy(self, data, **kwargs):
         data["kecamatan"] = sorted(data["kecamatan"], key=lambda k: k["code"])
+        for area in data["kecamatan"]:
+            if not area.get("kelurahan"):
+                area["kelurahan"] = [name for _code, name in kelurahan_of(area["code"])]
         return data
 
 

@@ -12,6 +12,9 @@ from tests.conftest import missing_service
 CHROMIUM = os.environ.get("ANTAR_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}
+#: What "0 violations" is measured against: WCAG 2.0, 2.1 and 2.2, levels A and AA.
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +46,34 @@ def phone(chromium, live_server):
     yield page
     context.close()
     assert not outside, f"the page loaded from another host: {outside}"
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["360px", "1366px"])
+def screen(request, chromium, live_server):
+    """A fresh browser context at a phone's and at a laptop's size: a journey runs at both."""
+    size = request.param
+    phone = size is PHONE
+    context = chromium.new_context(viewport=size, device_scale_factor=2 if phone else 1, is_mobile=phone,
+                                   has_touch=phone, base_url=live_server.url, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((live_server.url, "data:")) else None)
+    yield page
+    context.close()
+    assert not outside, f"the page loaded from another host: {outside}"
+
+
+def accessible(page, name: str) -> None:
+    """axe-core (bundled in axe-playwright-python, injected from the local install) finds no WCAG 2.2 AA
+    violation on the page as it stands; a screenshot at this size is kept as test output."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    width = page.viewport_size["width"]
+    shot(page, f"{name}-{width}px")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    assert results.violations_count == 0, f"{page.url} at {width}px:\n{results.generate_report()}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{page.url} overflows {width}px"
 
 
 def shot(page, name: str) -> None:

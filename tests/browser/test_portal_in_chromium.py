@@ -21,16 +21,20 @@ from tests.factories import add_document, make_nik
 pytestmark = pytest.mark.browser
 
 
-def _all_day_couriers(app, slug):
-    """The test may run at any hour: let this city book couriers around the clock."""
+def _all_day_couriers(app, slug, monkeypatch):
+    """The test may run at any hour, on any day: let this city book couriers around the clock, and a
+    holiday not close its office."""
+    from saas.tenancy import calendar
+
+    monkeypatch.setattr(calendar, "closed_reason", lambda day: None)
     with app.app_context():
         tenant = get_tenant(slug)
         tenant.courier_settings = {**tenant.courier_settings, "service_hours": {"start": "00:00", "end": "23:59"}}
         db.session.commit()
 
 
-def test_courier_flow_from_the_message_link_to_the_rating(app, phone, live_server):
-    _all_day_couriers(app, "balikpapan")
+def test_courier_flow_from_the_message_link_to_the_rating(app, phone, live_server, monkeypatch):
+    _all_day_couriers(app, "balikpapan", monkeypatch)
     number = add_document(app, registration_no="BR-0001", status="ready", name="Siti Aminah")
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         link = document_link(get_document(number), get_tenant("balikpapan"))

@@ -26,7 +26,7 @@ DESTINATIONS = {
                               "64.71.06", "Klandasan Ulu", -1.2700, 116.8280, "Pagar hijau"),
     "tangerang-selatan": Destination("Budi Santoso", "+6281234560002", "Jl. Pajajaran No. 5",
                                      "36.74.06", "Pamulang Barat", -6.3400, 106.7370, ""),
-    "surabaya": Destination("Dewi Lestari", "+6281234560003", "Jl. Darmo No. 40", "35.78.11", "Darmo",
+    "surabaya": Destination("Dewi Lestari", "+6281234560003", "Jl. Darmo No. 40", "35.78.04", "Darmo",
                             -7.2900, 112.7380, ""),
     "bontang": Destination("Rahmat", "+6281234560004", "Jl. Brigjen Katamso No. 8", "64.74.01", "Api-Api",
                            0.1330, 117.4990, ""),

@@ -164,9 +164,9 @@ def test_cancel_and_move_a_booking(app, client):
     assert moved.status_code == 302
     with app.app_context(), all_tenants():
         bookings = db.session.execute(sa.select(PickupBooking.status, PickupBooking.starts_at).order_by(PickupBooking.id)).all()
-        assert [b[0] for b in bookings] == ["cancelled", "booked"]
+        assert [b[0] for b in bookings] == ["booked"]  # moved in place: one booking, one code
         assert sorted(db.session.scalars(sa.select(PickupSlot.booked))) == [0, 1]
-    submit(client, page_url + "/jadwal/kode", {}, action=page_url + "/jadwal/batal")
+    submit(client, page_url + "/jadwal/batal", {})  # the question page holds the cancel form
     with app.app_context(), all_tenants():
         assert db.session.scalar(sa.select(Document.status).where(Document.registration_no == number)) == "ready"
 
@@ -194,7 +194,10 @@ def _courier_form(app, client, page_url, **overrides):
     return submit(client, page_url + "/kurir", data)
 
 
-def test_out_of_area_addresses_are_refused_with_the_reason(app, client, live_server):
+def test_out_of_area_addresses_are_refused_with_the_reason(app, client, live_server, monkeypatch):
+    from saas.couriers import services as couriers
+
+    monkeypatch.setattr(couriers, "check_service_hours", lambda now=None: None)  # the test may run at night
     nik = make_nik(serial=5503)
     page_url = _open(app, client, add_document(app, registration_no="CR-0001", status="ready", nik=nik), nik)
     far = _courier_form(app, client, page_url, latitude="-1.0500", longitude="117.2000")
