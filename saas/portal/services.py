@@ -141,7 +141,9 @@ def _give_back_place(starts_at: datetime) -> None:
 
 
 def book_slot(document: Document, starts_at: datetime, now: datetime | None = None, *,
-              announce: str = "pickup_booked") -> PickupBooking:
+              announce: str | None = "pickup_booked") -> PickupBooking:
+    """Take a place in the slot (race-safe) and book it; ``announce`` names the message that tells
+    the citizen, or None when they are told where they asked (the WhatsApp chat answers itself)."""
     tenant = current_tenant
     offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
     if starts_at not in offered:
@@ -157,7 +159,8 @@ def book_slot(document: Document, starts_at: datetime, now: datetime | None = No
     transition(document, "pickup_booked", Actor.citizen(),
                str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"),
                       code=booking.code)))
-    _announce(announce, booking)
+    if announce:
+        _announce(announce, booking)
     return booking
 
 
@@ -181,12 +184,13 @@ def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen:
         _announce("pickup_cancelled", booking)
 
 
-def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None, *,
+                 announce: str | None = "pickup_moved") -> PickupBooking:
     """A new time for the same document: the old booking's messages are no longer sent, the new
     one announces itself as a move."""
     document = booking.document
     cancel_booking(booking)
-    return book_slot(document, starts_at, now, announce="pickup_moved")
+    return book_slot(document, starts_at, now, announce=announce)
 
 
 def booking_still_holds(notification) -> bool:
