@@ -245,7 +245,10 @@ def _validate(payload, phone_number_id: str = "") -> dict:
         parameters = component.get("parameters", [])
         if not isinstance(parameters, list):
             raise _parameter_invalid(f"{section}: parameters must be a list")
-        values[section] += [_parameter_value(section, p) for p in parameters]
+        checked = [_parameter_value(section, p) for p in parameters]
+        if section == "button" and component.get("sub_type") == "quick_reply":
+            continue  # a quick reply's payload comes back when tapped; the phone shows its label
+        values[section] += checked
     return {"to": to, "template": name, "language": code, "parameters": values["body"],
             "header_parameters": values["header"], "button_parameters": values["button"],
             "components": components, "text": _preview(name, code, values),
