@@ -10,7 +10,7 @@ within 24 hours of the citizen's own last message (checked again when each one i
 from __future__ import annotations
 
 import time as clock
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
@@ -28,7 +28,13 @@ from saas.extensions import db
 from saas.models import utcnow
 from saas.notifications.models import Notification
 from saas.notifications.services import (
-    QUICK_REPLIES, SESSION_WINDOW, InboundMessage, format_slot, office_hours, resume_consent, say,
+    QUICK_REPLIES,
+    SESSION_WINDOW,
+    InboundMessage,
+    format_slot,
+    office_hours,
+    resume_consent,
+    say,
     withdraw_consent,
 )
 from saas.portal import services as portal
@@ -257,7 +263,7 @@ class Bot:
             return self.menu()
         if not self.can_choose(moving=True):
             return None
-        starts_at = datetime.fromtimestamp(int(value), tz=timezone.utc)
+        starts_at = datetime.fromtimestamp(int(value), tz=UTC)
         current = portal.active_booking(self.document)
         try:
             with db.session.begin_nested():

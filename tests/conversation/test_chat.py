@@ -20,10 +20,11 @@ from saas.notifications.models import MessageOptOut, Notification
 from saas.portal.models import PickupBooking
 from saas.tenancy.scope import all_tenants, tenant_bound
 from saas.tenancy.services import get_tenant
-from tests.conversation.conftest import all_day_couriers, count, document, ready, tap
 from tests.conftest import csrf_token_from
+from tests.conversation.conftest import all_day_couriers, count, document, ready, tap
 from tests.factories import add_document, make_nik
-from tests.notifications.conftest import drain, notifications as outbox
+from tests.notifications.conftest import drain
+from tests.notifications.conftest import notifications as outbox
 
 SIGNING_SECRET = "sandbox-whatsapp-app-secret"
 
