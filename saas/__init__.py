@@ -10,7 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas import (
-    accounts, api, console, couriers, documents, events, i18n, jobs, notifications, office, portal, privacy, stats,
+    accounts, api, console, conversation, couriers, documents, events, i18n, jobs, notifications, office, portal,
+    privacy, stats,
     tenancy,
 )
 from saas.cli import jobs_cli, worker_command
@@ -23,7 +24,8 @@ from saas.tenancy.scope import current_tenant
 LANGUAGES = ("id", "en")
 #: The capabilities, lowest layer first: each may import only those before it (and the shared
 #: plumbing of ``saas/``); ``create_app`` wires them in this order, so their subscribers run in it.
-CAPABILITIES = (tenancy, office, accounts, documents, couriers, notifications, portal, privacy, api, stats, console)
+CAPABILITIES = (tenancy, office, accounts, documents, couriers, notifications, portal, privacy, conversation, api,
+                stats, console)
 
 
 def _select_locale():
@@ -93,6 +95,7 @@ def _import_models() -> None:
     from saas.accounts import models as _accounts  # noqa: F401
     from saas.api import models as _api  # noqa: F401
     from saas.console import models as _console  # noqa: F401
+    from saas.conversation import models as _conversation  # noqa: F401
     from saas.couriers import models as _couriers  # noqa: F401
     from saas.documents import models as _documents  # noqa: F401
     from saas.notifications import models as _notifications  # noqa: F401

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "delivery_returned": _l("Brought back by the courier"),
     "uncollected_reminder": _l("Not yet collected"),
     "supervisor_digest": _l("Daily summary"),
+    "chat_reply": _l("Reply in the chat"),
 }
 CHANNELS = ("whatsapp", "sms", "email")
 CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "email": _l("E-mail")}
@@ -62,6 +63,9 @@ class Notification(TenantScoped, Timestamps, db.Model):
     language: Mapped[str] = mapped_column(sa.String(5), default="id")
     template: Mapped[str] = mapped_column(sa.String(80))
     params: Mapped[list] = mapped_column(FreeJSON, default=list)
+    # A free-form (session) WhatsApp message: its ``text`` or ``interactive`` part as the Cloud API
+    # takes it. Only inside the 24 hours the citizen's own last message opened; never a template.
+    payload: Mapped[dict | None] = mapped_column(sa.JSON)
     subject: Mapped[str | None] = mapped_column(FreeText(200))
     body: Mapped[str] = mapped_column(FreeLongText())
     html: Mapped[str | None] = mapped_column(FreeLongText())
@@ -110,3 +114,19 @@ class Notification(TenantScoped, Timestamps, db.Model):
         from saas.security import mask_email
 
         return mask_email(self.recipient) if "@" in self.recipient else mask_phone(self.recipient)
+
+
+class MessageOptOut(TenantScoped, db.Model):
+    """A person withdrew consent to the city's non-essential messages (reminders) on a number,
+    by writing "stop" (UU No. 27/2022, art. 9: consent may be withdrawn); "mulai" gives it back.
+    One row per withdrawal, kept when resumed, so the record of consent stays whole."""
+
+    __tablename__ = "message_opt_out"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20))  # E.164
+    via: Mapped[str] = mapped_column(sa.String(20))  # "whatsapp"
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.Index(None, "tenant_id", "phone", "resumed_at"),)

@@ -32,13 +32,16 @@ from saas.jobs import after_commit, runtime
 from saas.models import utcnow
 from saas.notifications.channels import channel_for
 from saas.notifications.channels.base import SendError
-from saas.notifications.models import Notification
-from saas.notifications.templates import EVENTS, render
+from saas.notifications.channels import CHANNEL_CLASSES
+from saas.notifications.models import MessageOptOut, Notification
+from saas.notifications.templates import EVENTS, QUICK_REPLIES, render  # noqa: F401 (offered above)
 from saas.routing import look_up, remember, remember_many
 from saas.tenancy.models import Tenant
 from saas.tenancy.scope import all_tenants, current_tenant, set_city_setting, tenant_bound
 
 log = logging.getLogger(__name__)
+#: The external-reference kind that maps a WhatsApp business number (phone_number_id) to its city.
+BUSINESS_NUMBER = "whatsapp:number"
 #: The job that sends a batch of one city's messages in one lane, named rather than imported:
 #: jobs import services, never the other way.
 DRAIN_JOB = "saas.notifications.jobs.drain"
@@ -48,6 +51,13 @@ STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 
 TRANSACTIONAL, BULK = "notifications", "notifications_bulk"
 #: Reminders and digests can wait; everything a citizen is waiting to hear cannot.
 BULK_EVENTS = frozenset({"uncollected_reminder", "pickup_reminder", "supervisor_digest"})
+#: What a citizen who wrote "stop" no longer gets on that number: the reminders. What they asked
+#: for (ready, their booking, their courier) is the service itself and still goes.
+NON_ESSENTIAL = frozenset({"uncollected_reminder", "pickup_reminder"})
+#: A free-form reply in the WhatsApp chat (``say``): WhatsApp only, never a template.
+CHAT_EVENT = "chat_reply"
+#: WhatsApp's customer-service window: free-form messages only this long after the citizen's own.
+SESSION_WINDOW = timedelta(hours=24)
 
 
 def lane_of(event: str) -> str:
@@ -195,6 +205,8 @@ def notify(event: str, occurrence: str, *, document: Document | None = None, del
         recipient = channel_for(channel_name).can_reach(targets)
         if not recipient:
             continue
+        if event in NON_ESSENTIAL and channel_name != "email" and has_withdrawn(recipient):
+            continue
         existing = db.session.scalar(sa.select(Notification).where(
             Notification.event_key == event_key, Notification.channel == channel_name))
         if existing is not None:
@@ -220,6 +232,29 @@ def notify(event: str, occurrence: str, *, document: Document | None = None, del
         events.publish(NotificationChanged(notification))
         return notification
     return None
+
+
+def say(occurrence: str, *, recipient: str, body: str, payload: dict, document: Document | None = None,
+        language: str = "id") -> Notification:
+    """Write a free-form WhatsApp message (``payload``: its ``text`` or ``interactive`` part) to a
+    citizen who wrote to the city: sent like every message, from the outbox, once per occurrence.
+    The capability that talks in the chat checks at send time that the window is still open
+    (``check_cause``); ``body`` is what the office reads."""
+    tenant = current_tenant
+    event_key = f"{CHAT_EVENT}:{occurrence}"
+    existing = db.session.scalar(sa.select(Notification).where(Notification.event_key == event_key,
+                                                               Notification.channel == "whatsapp"))
+    if existing is not None:
+        return existing
+    notification = Notification(
+        tenant_id=tenant.id, document_id=document.id if document is not None else None, event=CHAT_EVENT,
+        event_key=event_key, channel="whatsapp", recipient=recipient, language=language, template="session",
+        params=[], payload=payload, body=body, status="pending")
+    db.session.add(notification)
+    db.session.flush()
+    after_commit(enqueue_sends, (tenant.id, TRANSACTIONAL, notification.id))
+    events.publish(NotificationChanged(notification))
+    return notification
 
 
 def _email_html(body: str, subject: str) -> str:
@@ -542,6 +577,9 @@ def still_true(notification: Notification) -> bool:
     """At send time: is what this message announces still so? (Slot cancelled, document collected,
     trip cancelled: then it is not sent.)"""
     document = notification.document
+    if notification.event in NON_ESSENTIAL and notification.channel != "email" \
+            and has_withdrawn(notification.recipient):
+        return False
     if notification.event in _DOCUMENT_STILL and document is not None \
             and document.status not in _DOCUMENT_STILL[notification.event]:
         return False
@@ -602,6 +640,8 @@ def _failed(notification: Notification, error: SendError) -> str:
 
 def _fall_back(notification: Notification) -> Notification | None:
     """The city's next channel for the same message, when this one gives up for good."""
+    if notification.payload:  # a reply in the chat belongs to the chat
+        return None
     occurrence = notification.event_key.split(":", 1)[1]
     for channel_name in _channels_in_order(after=notification.channel):
         created = notify(notification.event, occurrence, channels=[channel_name],
@@ -631,6 +671,8 @@ def _subjects(notification: Notification) -> dict:
 
 def resend(notification: Notification) -> Notification | None:
     """A supervisor sends a message again: a new row, so the first one's history stays."""
+    if notification.payload:  # a reply in the chat is only true in its moment
+        return None
     occurrence = notification.event_key.split(":", 1)[1] + f":resend:{utcnow():%Y%m%d%H%M%S}"
     return notify(notification.event, occurrence, language=notification.language,
                   extra=_extra_of(notification), **_subjects(notification))
@@ -682,6 +724,96 @@ def find_for_receipt(channel: str, provider_message_id: str | None, opaque: str 
     if notification is None or notification.channel != channel:
         return None
     return notification
+
+
+# -- consent: "stop" and "mulai" -----------------------------------------------------------------
+def has_withdrawn(phone: str) -> bool:
+    """Has the person on this number told the bound city to stop its non-essential messages?"""
+    return db.session.scalar(sa.select(MessageOptOut.id).where(
+        MessageOptOut.phone == phone, MessageOptOut.resumed_at.is_(None)).limit(1)) is not None
+
+
+def withdraw_consent(phone: str, via: str = "whatsapp") -> bool:
+    """Record that consent to reminders on this number is withdrawn; False if it already was."""
+    if has_withdrawn(phone):
+        return False
+    db.session.add(MessageOptOut(tenant_id=current_tenant.id, phone=phone, via=via, withdrawn_at=utcnow()))
+    db.session.flush()
+    return True
+
+
+def resume_consent(phone: str) -> bool:
+    """The person wants the reminders again ("mulai"); False if nothing was withdrawn."""
+    resumed = db.session.execute(sa.update(MessageOptOut).where(
+        MessageOptOut.phone == phone, MessageOptOut.resumed_at.is_(None)).values(resumed_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return bool(resumed.rowcount)
+
+
+# -- messages from citizens ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message a citizen sent to a city's WhatsApp business number, as the webhook read it.
+
+    ``reply`` is the id of the button or list row tapped (a template button's payload), else None;
+    ``text`` what the person typed or the title of what they tapped; ``replied_to`` the
+    city's own message it answers (found by WhatsApp's ``context``), never by anything typed."""
+
+    wamid: str
+    sender: str  # E.164
+    kind: str  # "button", "interactive", "text", or what else WhatsApp sent
+    reply: str | None
+    text: str
+    at: datetime
+    replied_to: Notification | None
+
+
+_INBOUND = "antar_inbound_message_handlers"
+
+
+def on_inbound(app, handler) -> None:
+    """A capability above answers citizens' messages: ``handler(message: InboundMessage)``, called
+    with the receiving city bound, inside the webhook's transaction."""
+    handlers = app.extensions.setdefault(_INBOUND, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def receive(message: InboundMessage) -> int:
+    """Hand a citizen's message to whoever answers them; how many did."""
+    handlers = current_app.extensions.get(_INBOUND, [])
+    for handler in handlers:
+        handler(message)
+    return len(handlers)
+
+
+def city_of_business_number(phone_number_id: str) -> Tenant | None:
+    """The city whose WhatsApp business number this is, through the platform's reference table;
+    learnt from the cities' settings the first time a number is seen."""
+    if not phone_number_id:
+        return None
+    found = look_up(BUSINESS_NUMBER, phone_number_id)
+    if found is None:
+        for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active")):
+            if "whatsapp" not in ((tenant.notification_settings or {}).get("channels") or []):
+                continue
+            try:
+                configured = CHANNEL_CLASSES["whatsapp"](tenant).secret("phone_number_id_env")
+            except SendError:
+                continue
+            remember(BUSINESS_NUMBER, configured, tenant.id, tenant.id)
+        found = look_up(BUSINESS_NUMBER, phone_number_id)
+    return db.session.get(Tenant, found[0]) if found else None
+
+
+def message_replied_to(provider_message_id: str | None) -> Notification | None:
+    """The bound city's WhatsApp message with this id, or None (another city's is not seen)."""
+    if not provider_message_id:
+        return None
+    found = look_up("message:whatsapp", provider_message_id)
+    if found is None or found[0] != current_tenant.id:
+        return None
+    return db.session.get(Notification, found[1])
 
 
 # -- the sweeper ----------------------------------------------------------------------------------

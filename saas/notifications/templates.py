@@ -15,6 +15,13 @@ import string
 from pathlib import Path
 from saas.tenancy.scope import current_tenant
 
+#: The "ready" template's quick replies: (payload sent back, label per language), in button order.
+QUICK_REPLIES = (
+    ("pickup", {"id": "Ambil di kantor", "en": "Collect at the office"}),
+    ("courier", {"id": "Antar ke rumah", "en": "Deliver to my home"}),
+    ("later", {"id": "Nanti saja", "en": "Later"}),
+)
+
 COMMON = ("name", "document_type", "registration_no", "city", "office_name", "office_address",
           "office_hours", "link")
 
@@ -28,6 +35,9 @@ EVENTS: dict[str, dict] = {
         "en": ("{city}: the {document_type} of {name} is ready. Choose to collect it at the office in a "
                "booked slot or to have a courier bring it home: {link}",
                "Your {document_type} is ready"),
+        # Quick-reply buttons of the approved WhatsApp template (its answer comes back in the chat);
+        # SMS and e-mail carry the link only.
+        "buttons": QUICK_REPLIES,
     },
     "pickup_booked": {
         "fields": COMMON + ("slot", "booking_code"),

@@ -74,8 +74,48 @@ class _ReceiptStatus(_Part):
     errors = fields.List(fields.Nested(_ReceiptError), load_default=list, allow_none=True)
 
 
+class _Said(_Part):
+    body = fields.String(load_default="")
+
+
+class _Tapped(_Part):
+    """A template's quick-reply button (``payload``, ``text``) or an interactive reply (``id``, ``title``)."""
+
+    payload = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True)
+    id = fields.String(load_default=None, allow_none=True)
+    title = fields.String(load_default=None, allow_none=True)
+
+
+class _Interactive(_Part):
+    type = fields.String(load_default="")
+    button_reply = fields.Nested(_Tapped, load_default=None, allow_none=True)
+    list_reply = fields.Nested(_Tapped, load_default=None, allow_none=True)
+
+
+class _Context(_Part):
+    id = fields.String(load_default=None, allow_none=True)
+
+
+class _Inbound(_Part):
+    id = fields.String(required=True, validate=validate.Length(1, 160))
+    sender = fields.String(data_key="from", required=True, validate=validate.Regexp(r"^\d{8,15}$"))
+    timestamp = fields.Raw(load_default=None, allow_none=True, validate=_unix_seconds)
+    type = fields.String(load_default="")
+    text = fields.Nested(_Said, load_default=None, allow_none=True)
+    button = fields.Nested(_Tapped, load_default=None, allow_none=True)
+    interactive = fields.Nested(_Interactive, load_default=None, allow_none=True)
+    context = fields.Nested(_Context, load_default=None, allow_none=True)
+
+
+class _Metadata(_Part):
+    phone_number_id = fields.String(load_default="")
+
+
 class _ReceiptValue(_Part):
     statuses = fields.List(fields.Nested(_ReceiptStatus), load_default=list, allow_none=True)
+    metadata = fields.Nested(_Metadata, load_default=dict, allow_none=True)
+    messages = fields.List(fields.Nested(_Inbound), load_default=list, allow_none=True)
 
 
 class _ReceiptChange(_Part):
@@ -106,7 +146,9 @@ def whatsapp_verify():
 @webhooks.post("/whatsapp")
 @limiter.limit("20000 per minute")
 def whatsapp_statuses():
-    """Status receipts (sent, delivered, read, failed), about three per message: kept cheap."""
+    """Status receipts (sent, delivered, read, failed), about three per message, kept cheap; and
+    citizens' own messages (replies to buttons and lists, text), each routed to the city that owns
+    the receiving business number and handed to whoever answers them."""
     raw = request.get_data()
     secret = app_secret()
     signature = request.headers.get("X-Hub-Signature-256", "")
@@ -121,10 +163,13 @@ def whatsapp_statuses():
     except ValidationError as exc:
         return jsonify({"error": "invalid", "message": "not the shape of a WhatsApp status webhook",
                         "fields": exc.messages}), 400
-    applied = 0
+    applied = received = 0
     for entry in payload.get("entry") or []:
         for change in entry.get("changes") or []:
-            for status in (change.get("value") or {}).get("statuses") or []:
+            value = change.get("value") or {}
+            if value.get("messages"):
+                received += _receive(value["messages"], (value.get("metadata") or {}).get("phone_number_id", ""))
+            for status in value.get("statuses") or []:
                 at = None
                 if status.get("timestamp") is not None:
                     at = datetime.fromtimestamp(int(status["timestamp"]), tz=timezone.utc)
@@ -133,7 +178,39 @@ def whatsapp_statuses():
                 if _apply("whatsapp", status.get("id"), status.get("biz_opaque_callback_data"),
                           status.get("status", ""), error=error, at=at):
                     applied += 1
-    return jsonify({"applied": applied})
+    return jsonify({"applied": applied, "received": received})
+
+
+def _inbound(message: dict) -> services.InboundMessage:
+    kind, reply, text = message.get("type") or "", None, ""
+    if kind == "text":
+        text = (message.get("text") or {}).get("body") or ""
+    elif kind == "button":
+        button = message.get("button") or {}
+        reply, text = button.get("payload"), button.get("text") or ""
+    elif kind == "interactive":
+        interactive = message.get("interactive") or {}
+        tapped = interactive.get("button_reply") or interactive.get("list_reply") or {}
+        reply, text = tapped.get("id"), tapped.get("title") or ""
+    at = datetime.fromtimestamp(int(message["timestamp"]), tz=timezone.utc) if message.get("timestamp") else None
+    return services.InboundMessage(
+        wamid=message["id"], sender="+" + message["sender"], kind=kind, reply=reply, text=text[:4096],
+        at=at or services.utcnow(), replied_to=services.message_replied_to((message.get("context") or {}).get("id")))
+
+
+def _receive(messages: list[dict], phone_number_id: str) -> int:
+    """Citizens' messages to one business number: to its city, or nowhere."""
+    tenant = services.city_of_business_number(phone_number_id)
+    db.session.commit()  # a number learnt is kept even if a handler fails
+    if tenant is None:
+        return 0
+    handled = 0
+    for message in messages:
+        with tenant_bound(tenant):
+            services.receive(_inbound(message))
+            db.session.commit()
+        handled += 1
+    return handled
 
 
 @webhooks.post("/sms")

@@ -200,7 +200,9 @@ def _give_back_place(starts_at: datetime) -> None:
 
 
 def book_slot(document: Document, starts_at: datetime, now: datetime | None = None, *,
-              announce: str = "pickup_booked") -> PickupBooking:
+              announce: str | None = "pickup_booked") -> PickupBooking:
+    """Take a place in the slot (race-safe) and book it; ``announce`` names the message that tells
+    the citizen, or None when they are told where they asked (the WhatsApp chat answers itself)."""
     tenant = current_tenant
     offered = {slot.starts_at for _, slots in available_slots(now) for slot in slots}
     if starts_at not in offered:
@@ -216,7 +218,8 @@ def book_slot(document: Document, starts_at: datetime, now: datetime | None = No
     transition(document, "pickup_booked", Actor.citizen(),
                str(_l("Pickup slot booked: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"),
                       code=booking.code)))
-    _announce(announce, booking)
+    if announce:
+        _announce(announce, booking)
     return booking
 
 
@@ -245,7 +248,8 @@ def cancel_booking(booking: PickupBooking, *, reopen: bool = True, tell_citizen:
         _announce("pickup_cancelled", booking)
 
 
-def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None) -> PickupBooking:
+def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | None = None, *,
+                 announce: str | None = "pickup_moved") -> PickupBooking:
     """The same booking at a new time: it keeps its code (the one the citizen may have written down
     or shown), its old time's messages are no longer sent, and the move announces itself.
 
@@ -268,7 +272,8 @@ def move_booking(booking: PickupBooking, starts_at: datetime, now: datetime | No
         actor_kind="citizen", actor_label=Actor.citizen().label, at=utcnow(),
         note=str(_l("Pickup slot moved: %(slot)s (%(code)s).", slot=format_slot(starts_at, "id"), code=booking.code))))
     db.session.flush()
-    _announce("pickup_moved", booking)
+    if announce:
+        _announce(announce, booking)
     return booking
 
 

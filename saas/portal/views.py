@@ -122,6 +122,8 @@ def link(token: str):
     if document is None or document.registration_no != data.get("r"):
         return render_template("portal/link_refused.html", tenant=current_tenant, reason="invalid", form=LookupForm()), 404
     _grant(document)
+    if request.args.get("ke") == "kurir":  # the WhatsApp chat sends the citizen straight to the courier form
+        return redirect(url_for("portal.courier", document_id=document.id))
     return redirect(url_for("portal.document", document_id=document.id))
 
 

@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from saas.tenancy.scope import tenant_bound
-from saas.tenancy.services import get_tenant
 from tests.browser.conftest import PHONE, fits_the_phone, shot
 from tests.factories import add_document, make_nik
 

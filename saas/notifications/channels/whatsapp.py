@@ -8,6 +8,7 @@ from flask import current_app
 
 from saas.notifications import pacing
 from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent, http_session
+from saas.notifications.templates import EVENTS
 from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
 API_VERSION = "v21.0"
@@ -27,6 +28,20 @@ def app_secret() -> str:
     return value
 
 
+def message_content(notification) -> dict:
+    """A session message's own content (inside the citizen's 24-hour window), or the approved
+    template with its body parameters and, where the template has them, its quick-reply payloads."""
+    if notification.payload:
+        return dict(notification.payload)
+    components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in notification.params]}]
+    for index, (reply, _labels) in enumerate(EVENTS.get(notification.event, {}).get("buttons", ())):
+        components.append({"type": "button", "sub_type": "quick_reply", "index": str(index),
+                           "parameters": [{"type": "payload", "payload": reply}]})
+    return {"type": "template", "template": {"name": notification.template,
+                                             "language": {"code": notification.language},
+                                             "components": components}}
+
+
 class WhatsApp(Channel):
     name = "whatsapp"
 
@@ -43,6 +58,12 @@ class WhatsApp(Channel):
         try:
             requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
                 "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
+            # The quick-reply buttons as Meta approved them (what the phone shows on the template).
+            for event, spec in EVENTS.items():
+                for language in ("id", "en"):
+                    if spec.get("buttons"):
+                        requests.put(f"{base}/_admin/templates/antar_{event}/buttons", timeout=TIMEOUT, json={
+                            "language": language, "buttons": [labels[language] for _reply, labels in spec["buttons"]]})
         except requests.RequestException as exc:
             raise SendError(f"WhatsApp sandbox unreachable: {type(exc).__name__}") from exc
 
@@ -51,10 +72,7 @@ class WhatsApp(Channel):
         version = current_app.config.get("WHATSAPP_API_VERSION", API_VERSION)
         body = {
             "messaging_product": "whatsapp", "recipient_type": "individual",
-            "to": notification.recipient.lstrip("+"), "type": "template",
-            "template": {"name": notification.template, "language": {"code": notification.language},
-                         "components": [{"type": "body", "parameters": [
-                             {"type": "text", "text": p} for p in notification.params]}]},
+            "to": notification.recipient.lstrip("+"), **message_content(notification),
             # Echoed in every status webhook: a message sent by a worker that died before it
             # could record the send is still recognised, and not sent twice.
             "biz_opaque_callback_data": f"antar:{notification.id}",

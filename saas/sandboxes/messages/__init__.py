@@ -18,12 +18,14 @@ from saas.sandboxes.messages.sms import send_sms_report  # noqa: E402
 from saas.sandboxes.messages.smtp import smtp_address, start_smtp, stop_smtp  # noqa: E402
 from saas.sandboxes.messages.store import (  # noqa: E402
     failures,
+    inbound,
     received,
     receipt_log,
     register_smtp_login,
     register_sms_account,
     register_whatsapp,
     register_whatsapp_template,
+    register_whatsapp_template_buttons,
     rejected,
     reset,
     set_failure,
@@ -31,12 +33,12 @@ from saas.sandboxes.messages.store import (  # noqa: E402
     set_receipt_mode,
     set_whatsapp_limits,
 )
-from saas.sandboxes.messages.whatsapp import send_whatsapp_status  # noqa: E402
+from saas.sandboxes.messages.whatsapp import send_inbound, send_whatsapp_status  # noqa: E402
 
 __all__ = [
     "messages_bp", "reset", "register_whatsapp", "register_whatsapp_template", "register_sms_account",
     "register_smtp_login", "set_failure", "failures", "set_receipt_mode", "set_receipt_delay",
     "set_receipt_transport", "set_whatsapp_limits", "received", "rejected", "receipt_log",
     "deliver_receipts", "send_whatsapp_status", "send_sms_report", "start_smtp", "stop_smtp",
-    "smtp_address",
+    "smtp_address", "register_whatsapp_template_buttons", "send_inbound", "inbound",
 ]

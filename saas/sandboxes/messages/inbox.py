@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Response, abort, jsonify, render_template, request
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
 from saas.sandboxes.messages import messages_bp, store
+from saas.sandboxes.messages.whatsapp import send_inbound
 
 URL = re.compile(r"https?://[^\s<>\"']+")
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
@@ -60,6 +61,9 @@ def _recipient_label(key: str) -> str:
 
 def _bubble(message: dict) -> dict:
     return {"channel": message["channel"], "channel_label": CHANNEL_LABELS[message["channel"]],
+            "direction": message.get("direction", "out"), "phone_number_id": message.get("phone_number_id"),
+            "quick_replies": message.get("quick_replies") or [], "buttons": message.get("buttons") or [],
+            "list": message.get("list"),
             "id": message["id"], "time": _clock(message["time"]), "status": message["status"],
             "template": message.get("template"), "language": message.get("language"),
             "subject": message.get("subject"), "sender": message.get("from"),
@@ -74,8 +78,12 @@ def threads(messages: list[dict], only: str | None = None) -> list[dict]:
         for key in message["recipients"]:
             if only is None or key == only:
                 by_recipient.setdefault(key, []).append(message)
+    for thread in by_recipient.values():
+        thread.sort(key=lambda m: m["time"])
     ordered = sorted(by_recipient.items(), key=lambda item: item[1][-1]["time"], reverse=True)
-    return [{"recipient": key, "label": _recipient_label(key), "bubbles": [_bubble(m) for m in thread]}
+    return [{"recipient": key, "label": _recipient_label(key), "bubbles": [_bubble(m) for m in thread],
+             # the business number the person talks to: the one that wrote to them last
+             "business": next((m.get("phone_number_id") for m in reversed(thread) if m.get("phone_number_id")), None)}
             for key, thread in ordered]
 
 
@@ -84,6 +92,21 @@ def inbox():
     to = request.args.get("to") or None
     messages = store.received(to=to)
     only = store.recipient_key(to) if to else None
-    return render_template("sandbox_messages/inbox.html", threads=threads(messages, only), to=to,
+    return render_template("sandbox_messages/inbox.html", threads=threads(messages + store.inbound(to), only), to=to,
                            total=len(messages), labels=CHANNEL_LABELS,
                            counts={c: sum(1 for m in messages if m["channel"] == c) for c in store.CHANNELS})
+
+
+@messages_bp.post("/inbox/reply")
+def inbox_reply():
+    """The person taps a button or a list row, or types, in the inbox: WhatsApp tells the business."""
+    form = request.form
+    kind = form.get("kind", "")
+    try:
+        send_inbound(form.get("phone_number_id", ""), form.get("to", ""), kind,
+                     text=form.get("text") if kind == "text" else None, reply_id=form.get("reply_id") or None,
+                     title=form.get("title") or None, context=form.get("context") or None,
+                     list_reply=form.get("list") == "1")
+    except (ValueError, LookupError) as error:
+        return jsonify({"error": str(error.args[0] if error.args else error)}), 400
+    return redirect(url_for("sandbox_messages.inbox", to=form.get("to")) + "#end")

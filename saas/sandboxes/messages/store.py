@@ -69,6 +69,11 @@ class State:
     whatsapp_pair_seconds: float | None = None
     whatsapp_sends: dict[str, deque] = field(default_factory=dict)
     whatsapp_last_to: dict[tuple[str, str], float] = field(default_factory=dict)
+    # The quick-reply labels of approved templates, by (name, language): what the phone shows.
+    whatsapp_template_buttons: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # When each person last wrote to each business number: opens the 24-hour window.
+    whatsapp_last_inbound: dict[tuple[str, str], float] = field(default_factory=dict)
+    inbound: list[dict] = field(default_factory=list)
     sms_accounts: dict[str, SmsAccount] = field(default_factory=dict)
     smtp_logins: dict[str, str] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=lambda: {c: Failure() for c in CHANNELS})
@@ -134,6 +139,36 @@ def register_whatsapp_template(name: str, language: str, body: str) -> None:
     key = (_required("name", name), _required("language", language))
     with lock:
         state.whatsapp_templates[key] = _required("body", body)
+
+
+def register_whatsapp_template_buttons(name: str, language: str, buttons: list[str]) -> None:
+    """Declare the quick-reply buttons of an approved template (their labels, in order)."""
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 10 or not all(
+            isinstance(b, str) and 0 < len(b) <= 25 for b in buttons):
+        raise ValueError("buttons must be a list of 1 to 10 labels of at most 25 characters")
+    with lock:
+        state.whatsapp_template_buttons[(_required("name", name), _required("language", language))] = list(buttons)
+
+
+def window_open(phone_number_id: str, person: str, now: float | None = None) -> bool:
+    """Has the person written to this business number in the last 24 hours? Call with the lock held."""
+    last = state.whatsapp_last_inbound.get((phone_number_id, recipient_key(person)))
+    return last is not None and (now or time.time()) - last < 24 * 3600
+
+
+def record_inbound(record: dict, at: float | None = None) -> dict:
+    """A message a person sent to a business number (it opens their 24-hour window)."""
+    with lock:
+        state.inbound.append(record)
+        state.whatsapp_last_inbound[(record["phone_number_id"], record["recipient"])] = at or time.time()
+    return copy.deepcopy(record)
+
+
+def inbound(to: str | None = None) -> list[dict]:
+    """What people sent to the business numbers, oldest first."""
+    key = recipient_key(to) if to else None
+    with lock:
+        return [copy.deepcopy(m) for m in state.inbound if key is None or m["recipient"] == key]
 
 
 def register_sms_account(userkey: str, passkey: str, report_url: str | None = None,

@@ -121,7 +121,87 @@ def _parameter_value(section: str, parameter) -> str:
     raise _parameter_invalid(f"{section}: unsupported parameter type {kind!r}")
 
 
-def _validate(payload) -> dict:
+def _too_long(value, most: int) -> bool:
+    return not isinstance(value, str) or not value.strip() or len(value) > most
+
+
+def _session_content(payload: dict, kind: str) -> dict:
+    """A free-form message's content, checked as the Cloud API checks it."""
+    if kind == "text":
+        body = (payload.get("text") or {}).get("body") if isinstance(payload.get("text"), dict) else None
+        if _too_long(body, 4096):
+            raise _parameter_invalid("text.body is required, at most 4096 characters")
+        return {"kind": "text", "text": body}
+    interactive = payload.get("interactive")
+    if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
+        raise _parameter_invalid("interactive.type must be button or list")
+    body = (interactive.get("body") or {}).get("text") if isinstance(interactive.get("body"), dict) else None
+    action = interactive.get("action") if isinstance(interactive.get("action"), dict) else {}
+    if interactive["type"] == "button":
+        if _too_long(body, 1024):
+            raise _parameter_invalid("interactive.body.text is required, at most 1024 characters")
+        buttons = action.get("buttons")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            raise _parameter_invalid("action.buttons: 1 to 3 reply buttons")
+        shown = []
+        for button in buttons:
+            reply = button.get("reply") if isinstance(button, dict) and button.get("type") == "reply" else None
+            if not isinstance(reply, dict) or _too_long(reply.get("id"), 256) or _too_long(reply.get("title"), 20):
+                raise _parameter_invalid("each button is {type: reply, reply: {id (256), title (20)}}")
+            shown.append({"id": reply["id"], "title": reply["title"]})
+        if len({b["id"] for b in shown}) != len(shown) or len({b["title"] for b in shown}) != len(shown):
+            raise _parameter_invalid("button ids and titles must be unique")
+        return {"kind": "interactive", "text": body, "buttons": shown}
+    if _too_long(body, 4096):
+        raise _parameter_invalid("interactive.body.text is required, at most 4096 characters")
+    if _too_long(action.get("button"), 20):
+        raise _parameter_invalid("action.button is required, at most 20 characters")
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+        raise _parameter_invalid("action.sections: 1 to 10 sections")
+    shown, rows_seen = [], set()
+    for section in sections:
+        rows = section.get("rows") if isinstance(section, dict) else None
+        title = section.get("title") if isinstance(section, dict) else None
+        if len(sections) > 1 and _too_long(title, 24):
+            raise _parameter_invalid("each section needs a title of at most 24 characters")
+        if not isinstance(rows, list) or not rows:
+            raise _parameter_invalid("each section needs rows")
+        listed = []
+        for row in rows:
+            if not isinstance(row, dict) or _too_long(row.get("id"), 200) or _too_long(row.get("title"), 24) \
+                    or len(row.get("description") or "") > 72:
+                raise _parameter_invalid("each row is {id (200), title (24), description (72)}")
+            rows_seen.add(row["id"])
+            listed.append({"id": row["id"], "title": row["title"], "description": row.get("description") or ""})
+        shown.append({"title": title or "", "rows": listed})
+    total = sum(len(section["rows"]) for section in shown)
+    if total > 10:
+        raise _parameter_invalid(f"a list holds at most 10 rows; got {total}")
+    if len(rows_seen) != total:
+        raise _parameter_invalid("row ids must be unique")
+    return {"kind": "interactive", "text": body, "list": {"button": action["button"], "sections": shown}}
+
+
+def _quick_replies(name: str, language: str, components: list) -> list[dict]:
+    """The template's quick-reply buttons: labels as approved, payloads as this send set them."""
+    with store.lock:
+        labels = list(store.state.whatsapp_template_buttons.get((name, language), []))
+    payloads = {}
+    for component in components:
+        if isinstance(component, dict) and component.get("type") == "button" \
+                and component.get("sub_type") == "quick_reply":
+            index = str(component.get("index", ""))
+            if not index.isdigit():
+                raise _parameter_invalid("a quick_reply button needs its index")
+            parameters = component.get("parameters") or [{}]
+            payloads[int(index)] = str(parameters[0].get("payload", ""))
+    count = max(len(labels), max(payloads, default=-1) + 1)
+    return [{"title": labels[i] if i < len(labels) else payloads.get(i, f"Button {i + 1}"),
+             "payload": payloads.get(i, labels[i] if i < len(labels) else "")} for i in range(count)]
+
+
+def _validate(payload, phone_number_id: str = "") -> dict:
     """The accepted message's content, or the Graph error the real API would answer."""
     if not isinstance(payload, dict):
         raise _invalid(100, "Invalid parameter", "The request body must be a JSON object")
@@ -135,10 +215,17 @@ def _validate(payload) -> dict:
     if not isinstance(to, str) or not RECIPIENT.fullmatch(to):
         raise _parameter_invalid(f"Invalid 'to' parameter {to!r}: use 62 followed by the number, "
                                  "digits only")
-    if payload.get("type", "text") != "template":
-        raise _invalid(131047, "Re-engagement message",
-                       "Message failed to send because more than 24 hours have passed since the "
-                       "customer last replied to this number.", reason="not_a_template")
+    kind = payload.get("type", "text")
+    if kind != "template":
+        with store.lock:
+            open_window = store.window_open(phone_number_id, to)
+        if not open_window:
+            raise _invalid(131047, "Re-engagement message",
+                           "Message failed to send because more than 24 hours have passed since the "
+                           "customer last replied to this number.", reason="not_a_template")
+        if kind not in ("text", "interactive"):
+            raise _parameter_invalid(f"unsupported message type {kind!r}")
+        return {"to": to, **_session_content(payload, kind)}
     template = payload.get("template")
     template = template if isinstance(template, dict) else {}
     name = template.get("name")
@@ -158,10 +245,14 @@ def _validate(payload) -> dict:
         parameters = component.get("parameters", [])
         if not isinstance(parameters, list):
             raise _parameter_invalid(f"{section}: parameters must be a list")
-        values[section] += [_parameter_value(section, p) for p in parameters]
+        checked = [_parameter_value(section, p) for p in parameters]
+        if section == "button" and component.get("sub_type") == "quick_reply":
+            continue  # a quick reply's payload comes back when tapped; the phone shows its label
+        values[section] += checked
     return {"to": to, "template": name, "language": code, "parameters": values["body"],
             "header_parameters": values["header"], "button_parameters": values["button"],
-            "components": components, "text": _preview(name, code, values)}
+            "components": components, "text": _preview(name, code, values),
+            "quick_replies": _quick_replies(name, code, components)}
 
 
 def _preview(name: str, language: str, values: dict[str, list[str]]) -> str:
@@ -248,7 +339,7 @@ def send_message(version: str, phone_number_id: str):
             raise _invalid(2500, "Unknown path components", f"Unknown path components: /{version}",
                            reason="unknown_version")
         _authenticate(phone_number_id)
-        content = _validate(payload)
+        content = _validate(payload, phone_number_id)
         opaque = payload.get("biz_opaque_callback_data")
         if opaque is not None:
             if not isinstance(opaque, str) or len(opaque) > 512:
@@ -344,6 +435,14 @@ def admin_register_template(name: str):
     return {"name": name, "language": body.get("language"), "registered": True}
 
 
+@messages_bp.put("/whatsapp/_admin/templates/<name>/buttons")
+@admin_endpoint
+def admin_register_template_buttons(name: str):
+    body = json_body()
+    store.register_whatsapp_template_buttons(name, body.get("language"), body.get("buttons"))
+    return {"name": name, "language": body.get("language"), "buttons": body.get("buttons")}
+
+
 @messages_bp.put("/whatsapp/_admin/limits")
 @admin_endpoint
 def admin_limits():
@@ -358,3 +457,80 @@ def admin_send_status():
     body = json_body()
     entry = send_whatsapp_status(body.get("id"), body.get("status"), body.get("errors"))
     return {"receipt": entry}
+
+
+# -- the citizen's side: what they send to the business ------------------------------------------
+def send_inbound(phone_number_id: str, sender: str, kind: str, *, text: str | None = None,
+                 reply_id: str | None = None, title: str | None = None, context: str | None = None,
+                 list_reply: bool = False) -> dict:
+    """A person writes to a business number: a ``text``, a template's quick reply (``button``:
+    ``reply_id`` is its payload, ``title`` its label) or an ``interactive`` button or list reply;
+    ``context`` is the wamid of the business message answered. Delivered to the business's
+    webhook at once, signed as Meta signs it; the record, with the HTTP status it got."""
+    with store.lock:
+        number = store.state.whatsapp_numbers.get(phone_number_id)
+    if number is None:
+        raise LookupError(f"no WhatsApp business number {phone_number_id}")
+    person = store.recipient_key(sender)
+    if not RECIPIENT.fullmatch(person):
+        raise ValueError("sender: 62 followed by the number")
+    now = int(time.time())
+    message = {"from": person, "id": _new_wamid(person), "timestamp": str(now), "type": kind}
+    if context:
+        message["context"] = {"from": number.display_phone_number, "id": context}
+    if kind == "text":
+        if _too_long(text, 4096):
+            raise ValueError("text: 1 to 4096 characters")
+        message["text"] = {"body": text}
+        shown = text
+    elif kind == "button":
+        message["button"] = {"payload": reply_id or title or "", "text": title or reply_id or ""}
+        shown = title or reply_id or ""
+    elif kind == "interactive":
+        reply = {"id": reply_id or "", "title": title or ""}
+        message["interactive"] = {"type": "list_reply", "list_reply": reply} if list_reply else \
+            {"type": "button_reply", "button_reply": reply}
+        shown = title or reply_id or ""
+    else:
+        raise ValueError("kind must be text, button or interactive")
+    payload = {"object": "whatsapp_business_account", "entry": [{"id": number.waba_id, "changes": [{
+        "value": {"messaging_product": "whatsapp",
+                  "metadata": {"display_phone_number": number.display_phone_number,
+                               "phone_number_id": number.phone_number_id},
+                  "contacts": [{"profile": {"name": "Sandbox"}, "wa_id": person}],
+                  "messages": [message]},
+        "field": "messages"}]}]}
+    body = webhook_body(payload)
+    record = store.record_inbound({"channel": "whatsapp", "direction": "in", "status": "sent", "id": message["id"],
+                                   "from": person,
+                                   "recipient": person, "recipients": [person], "time": store.now_iso(),
+                                   "phone_number_id": phone_number_id, "kind": kind, "text": shown,
+                                   "context": context, "body": body.decode()}, at=now)
+    record["http_status"] = deliver(number, body)
+    return record
+
+
+def deliver(number: store.WhatsAppNumber, body: bytes) -> int | None:
+    """POST one webhook to the business now (the same transport as receipts); its HTTP status."""
+    if not number.webhook_url:
+        return None
+    signature = hmac.new(number.app_secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}",
+               "User-Agent": "facebookexternalua"}
+    with store.lock:
+        transport = store.state.transport or receipts.post_with_requests
+    try:
+        return transport(number.webhook_url, body, headers)
+    except Exception:  # the business is down: the person's message is still on the phone
+        return None
+
+
+@messages_bp.post("/whatsapp/_admin/inbound")
+@admin_endpoint
+def admin_inbound():
+    """A person's message, for tests and scripts: ``{phone_number_id, from, type, text | id, title, context, list}``."""
+    body = json_body()
+    return {"message": send_inbound(body.get("phone_number_id") or "", body.get("from") or "",
+                                    body.get("type") or "", text=body.get("text"), reply_id=body.get("id"),
+                                    title=body.get("title"), context=body.get("context"),
+                                    list_reply=bool(body.get("list")))}
