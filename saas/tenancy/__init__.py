@@ -6,7 +6,8 @@ Offers to every package above it:
   ``all_tenants`` (the explicit, audited way across cities), ``TenantScoped``;
 - ``services``: reading ``tenants/<slug>/`` (``sync_tenants``), ``get_tenant``, suspend/resume;
 - ``settings``: ``register_section`` for each capability's part of tenant.toml, and the field types;
-- ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city).
+- ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city, from the
+  per-process cache of ``cache``).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ OFFERS = ("models", "scope", "services", "settings", "web")
 
 
 def wire(app) -> None:
+    from saas.tenancy import cache
     from saas.tenancy.cli import tenants_cli
     from saas.tenancy.views import bp
     from saas.tenancy.web import TenantPaused, paused_response
 
+    cache.install(app)
     app.register_blueprint(bp)
     app.register_error_handler(TenantPaused, paused_response)
     app.cli.add_command(tenants_cli)
