@@ -169,7 +169,7 @@ def load_config(overrides: dict | None = None) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
-        config.setdefault(
-            "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
-        )
+        # No pool_pre_ping (a round trip per checkout): connections the server closed are dropped at
+        # checkout by a look at their socket (saas.extensions), and a lost one answers a clean 503.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 10, "pool_recycle": 3600})
     return config

@@ -78,8 +78,8 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     documents = relationship("Document", back_populates="delivery", order_by="Document.id")
-    events = relationship("DeliveryEvent", back_populates="delivery", order_by="DeliveryEvent.id",
-                          lazy="selectin")
+    # Loaded only where a page shows the trip's timeline.
+    events = relationship("DeliveryEvent", back_populates="delivery", order_by="DeliveryEvent.id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -69,8 +69,10 @@ class Document(TenantScoped, Timestamps, db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     delivery = relationship("Delivery", back_populates="documents")
+    # Loaded when a page shows them (one query then), never with every fetch of a document: most
+    # fetches (the status look-up, the queue, a transition) do not look at the history.
     events = relationship("DocumentEvent", back_populates="document", order_by="DocumentEvent.id",
-                          lazy="selectin", passive_deletes=True)
+                          passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
