@@ -7,7 +7,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -31,7 +30,28 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+class DeferredMigrate:
+    """Flask-Migrate, and Alembic behind it (a second of imports a web worker never needs), loaded
+    the first time a command asks for ``app.extensions["migrate"]``."""
+
+    def init_app(self, app, db, **options) -> None:
+        app.extensions["migrate"] = _MigrateOnDemand(app, db, options)
+
+
+class _MigrateOnDemand:
+    def __init__(self, app, db, options):
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name):
+        from flask_migrate import Migrate
+
+        Migrate(self._app, self._db, **self._options)  # replaces this stand-in in app.extensions
+        return getattr(self._app.extensions["migrate"], name)
+
+
+migrate = DeferredMigrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -247,11 +247,13 @@ def run_wrk(wrk: str, url: str, script: Path, seconds: int, connections: int) ->
     return json.loads(out.split("WRK_JSON ", 1)[1].splitlines()[0])
 
 
-def import_time(env: dict, runs: int = 5) -> float:
-    code = "import time; t = time.perf_counter(); import wsgi; print(time.perf_counter() - t)"
-    times = [float(subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                                  text=True, check=True).stdout.strip().splitlines()[-1]) for _ in range(runs)]
-    return statistics.median(times)
+def import_time(env: dict, runs: int = 5) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``import wsgi`` in fresh processes (CPU time says more on a busy machine)."""
+    code = ("import time; t, c = time.perf_counter(), time.process_time(); import wsgi; "
+            "print(time.perf_counter() - t, time.process_time() - c)")
+    runs_ = [subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                            text=True, check=True).stdout.strip().splitlines()[-1].split() for _ in range(runs)]
+    return statistics.median(float(w) for w, _ in runs_), statistics.median(float(c) for _, c in runs_)
 
 
 def machine() -> str:
@@ -439,8 +441,9 @@ def _print_table(results: dict, rss: dict, seconds: float, args) -> None:
     print(f"| web worker RSS after {rss['antar']['served']:,} mixed requests (largest of {len(rss['antar']['rss'])}) "
           f"| {antar_rss:.0f} MB | bare Flask worker {bare_rss:.0f} MB | {antar_rss / bare_rss:.1f}× "
           f"| < 90 MB: {'met' if antar_rss < t['rss_mb'] else 'missed'} |")
-    print(f"| `import wsgi` (median of 5 fresh processes) | {seconds:.2f} s | | | < 0.6 s: "
-          f"{'met' if seconds < t['import_s'] else 'missed'} |")
+    wall, cpu = seconds
+    print(f"| `import wsgi` (median of 5 fresh processes) | {wall:.2f} s wall, {cpu:.2f} s CPU | | | < 0.6 s: "
+          f"{'met' if wall < t['import_s'] else 'missed'} |")
     if any(errors.values()):
         print(f"\nnon-2xx answers or socket errors: {errors}")
 
