@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
+import threading
+import time
 
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas import (
@@ -22,6 +27,7 @@ from saas.security import apply_security_headers, install_log_redaction
 from saas.tenancy.scope import current_tenant
 
 LANGUAGES = ("id", "en")
+log = logging.getLogger(__name__)
 #: The capabilities, lowest layer first: each may import only those before it (and the shared
 #: plumbing of ``saas/``); ``create_app`` wires them in this order, so their subscribers run in it.
 CAPABILITIES = (tenancy, office, accounts, documents, couriers, notifications, portal, privacy, conversation, api,
@@ -138,3 +144,54 @@ def _register_errors(app: Flask) -> None:
 
     app.register_error_handler(StaleDataError, changed_meanwhile)
 
+
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(DisconnectionError, _database_unavailable)
+
+
+class _OutageLog:
+    """While the database is down every request meets it: one line a minute says so, with a count,
+    instead of a traceback per request."""
+
+    every = 60.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last = float("-inf")
+        self._unlogged = 0
+
+    def note(self, error: Exception) -> None:
+        with self._lock:
+            self._unlogged += 1
+            now = time.monotonic()
+            if now - self._last < self.every:
+                return
+            count, self._unlogged, self._last = self._unlogged, 0, now
+        cause = getattr(error, "orig", None) or error
+        log.warning("database unreachable (%s: %s): answering 503; %d request(s) since the last report",
+                    type(cause).__name__, str(cause).strip().splitlines()[0][:200] if str(cause).strip() else "",
+                    count)
+
+
+_outages = _OutageLog()
+
+
+def _database_unavailable(error):
+    """PostgreSQL restarting or down: a clean 503 in the caller's language (JSON on the API and the
+    webhooks, the city's own page elsewhere), never Werkzeug's bare English 500."""
+    from saas.extensions import db
+
+    _outages.note(error)
+    try:
+        db.session.rollback()
+    except Exception:  # the session's connection is the broken one
+        log.debug("rollback after a lost connection failed", exc_info=True)
+    message = _("The service is briefly unavailable. Please try again in a minute.")
+    headers = {"Retry-After": "30"}
+    if request.path.startswith(("/api/", "/webhooks/")):
+        return {"error": "service_unavailable", "message": message}, 503, headers
+    try:
+        tenant = current_tenant._get_current_object()
+    except Exception:  # no city bound that the cache could give without the database
+        tenant = None
+    return render_template("errors/unavailable.html", tenant=tenant, message=message), 503, headers

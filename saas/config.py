@@ -144,6 +144,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "NOTIFICATION_RECEIPT_GRACE": float(env.get("ANTAR_NOTIFICATION_RECEIPT_GRACE", "300")),
         # WhatsApp's pair limit: about one message per 6 s from one business number to one person.
         "WHATSAPP_PAIR_INTERVAL": float(env.get("ANTAR_WHATSAPP_PAIR_INTERVAL", "6")),
+        # How stale a web process's copy of a city may get when another process changes it.
+        "TENANT_CACHE_SECONDS": float(env.get("ANTAR_TENANT_CACHE_SECONDS", "1")),
         "SWEEP_INTERVAL": int(env.get("ANTAR_SWEEP_INTERVAL", "60")),
         "LOGIN_RATE_LIMIT": env.get("ANTAR_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env.get("ANTAR_LOGIN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
@@ -171,7 +173,7 @@ def load_config(overrides: dict | None = None) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:
-        config.setdefault(
-            "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
-        )
+        # No pool_pre_ping (a round trip per checkout): connections the server closed are dropped at
+        # checkout by a look at their socket (saas.extensions), and a lost one answers a clean 503.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_size": 10, "max_overflow": 10, "pool_recycle": 3600})
     return config

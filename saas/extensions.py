@@ -1,16 +1,19 @@
 """The Flask extensions, created once and bound in ``create_app``."""
 from __future__ import annotations
 
+import select
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Stable constraint names, so Alembic can alter them on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
@@ -27,7 +30,28 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+class DeferredMigrate:
+    """Flask-Migrate, and Alembic behind it (a second of imports a web worker never needs), loaded
+    the first time a command asks for ``app.extensions["migrate"]``."""
+
+    def init_app(self, app, db, **options) -> None:
+        app.extensions["migrate"] = _MigrateOnDemand(app, db, options)
+
+
+class _MigrateOnDemand:
+    def __init__(self, app, db, options):
+        self._app, self._db, self._options = app, db, options
+
+    def __getattr__(self, name):
+        from flask_migrate import Migrate
+
+        Migrate(self._app, self._db, **self._options)  # replaces this stand-in in app.extensions
+        return getattr(self._app.extensions["migrate"], name)
+
+
+migrate = DeferredMigrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -45,3 +69,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+@event.listens_for(Pool, "checkout")
+def _drop_connections_the_server_closed(dbapi_connection, connection_record, connection_proxy):
+    """Instead of a round trip to the server on every checkout (``pool_pre_ping``), one non-blocking
+    look at the socket. A connection idle in the pool has nothing to read unless the server closed
+    it (PostgreSQL restarted or was stopped, an idle timeout): then it is thrown away and the pool
+    connects afresh (SQLAlchemy retries a checkout refused this way). A connection lost some other
+    way fails its first statement, and the request answers 503 (``saas.create_app``)."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None or type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    try:
+        descriptor = fileno()
+    except Exception as exc:  # closed on our side already
+        raise DisconnectionError("the connection is closed") from exc
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise DisconnectionError("the database server closed this connection")

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-import fakeredis
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError, WatchError
@@ -87,7 +86,8 @@ class JobRuntime:
         self.app = app
         self.redis_url = app.config.get("REDIS_URL")
         self.embedded = not self.redis_url
-        self._server = fakeredis.FakeServer() if self.embedded else None
+        # fakeredis is imported only here: a process with a real Redis never needs the stand-in.
+        self._server = _fakeredis().FakeServer() if self.embedded else None
         self._connection: Redis | None = None
         self._embedded_worker: EmbeddedWorker | None = None
         self._lock = threading.Lock()
@@ -99,7 +99,7 @@ class JobRuntime:
         """For enqueuing and reading (short timeouts: a Redis outage must not hang a page)."""
         if self._connection is None:
             if self.embedded:
-                self._connection = fakeredis.FakeRedis(server=self._server)
+                self._connection = _fakeredis().FakeRedis(server=self._server)
             else:
                 self._connection = Redis.from_url(
                     self.redis_url, socket_connect_timeout=2, socket_timeout=5,
@@ -110,7 +110,7 @@ class JobRuntime:
     def worker_connection(self) -> Redis:
         """For workers, whose blocking pops outlast any short socket timeout."""
         if self.embedded:
-            return fakeredis.FakeRedis(server=self._server)
+            return _fakeredis().FakeRedis(server=self._server)
         return Redis.from_url(self.redis_url, socket_connect_timeout=5, health_check_interval=30)
 
     def queue(self, name: str = "default", connection: Redis | None = None) -> Queue:
@@ -326,6 +326,12 @@ class _AppContextMixin:
             return self._finalize_success(job, queue, execution,
                                           Retry(max=len(DATABASE_RETRY_DELAYS), interval=list(DATABASE_RETRY_DELAYS)))
         return super()._finalize_failure(job, queue, execution, exc_info)
+
+
+def _fakeredis():
+    import fakeredis
+
+    return fakeredis
 
 
 def is_database_connection_error(exc: BaseException | None) -> bool:

@@ -187,8 +187,7 @@ def openapi():
 
 # -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
 @bp.post("/public/status")
-@lookup_limits.per_address  # the portal's counters: two doors, one budget
-@lookup_limits.per_number
+@lookup_limits.per_address_and_number  # the portal's counters: two doors, one budget
 def public_status():
     """Registration number + NIK → status and next steps; one and the same 404 for every miss."""
     from saas.portal.services import find_document, next_steps

@@ -91,9 +91,10 @@ class Delivery(TenantScoped, Timestamps, db.Model):
 
     documents = relationship("Document", back_populates="delivery", order_by="Document.id",
                              primaryjoin="Document.delivery_id == Delivery.id", foreign_keys="Document.delivery_id")
+    # Loaded only where a page shows the trip's timeline.
     events = relationship("DeliveryEvent", back_populates="delivery", order_by="DeliveryEvent.id",
                           primaryjoin="DeliveryEvent.delivery_id == Delivery.id",
-                          foreign_keys="DeliveryEvent.delivery_id", lazy="selectin")
+                          foreign_keys="DeliveryEvent.delivery_id")
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

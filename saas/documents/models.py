@@ -85,9 +85,11 @@ class Document(TenantScoped, Timestamps, db.Model):
 
     delivery = relationship("Delivery", back_populates="documents", primaryjoin="Document.delivery_id == Delivery.id",
                             foreign_keys="Document.delivery_id")
+    # Loaded when a page shows them (one query then), never with every fetch of a document: most
+    # fetches (the status look-up, the queue, a transition) do not look at the history.
     events = relationship("DocumentEvent", back_populates="document", order_by="DocumentEvent.id",
                           primaryjoin="DocumentEvent.document_id == Document.id",
-                          foreign_keys="DocumentEvent.document_id", lazy="selectin", passive_deletes=True)
+                          foreign_keys="DocumentEvent.document_id", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

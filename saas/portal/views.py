@@ -81,8 +81,7 @@ def city_home():
 
 
 @bp.post("/cari")
-@lookup_limits.per_address
-@lookup_limits.per_number
+@lookup_limits.per_address_and_number
 def lookup():
     """Registration number + NIK, by POST: the answer says nothing unless both match."""
     form = LookupForm()

@@ -29,11 +29,12 @@ def plug_in(app: Flask) -> None:
     from saas.extensions import csrf
     from saas.notifications.channels.email import LOCAL_SMTP
     from saas.sandboxes.demo import demo_command
-    from saas.sandboxes.messages import start_smtp
 
     app.cli.add_command(demo_command)
     if not app.config.get("SANDBOXES_ENABLED"):
         return
+    from saas.sandboxes.messages import start_smtp
+
     register_sandboxes(app)
     for blueprint in sandbox_blueprints():
         csrf.exempt(blueprint)

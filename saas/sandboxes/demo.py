@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
 from saas.accounts.models import TENANT_ROLES
 from saas.accounts.services import create_user, find_user
@@ -88,6 +87,8 @@ def demo_command(no_serve: bool, host: str, port: int):
     app = current_app._get_current_object()
     base_url = f"http://{host}:{port}"
     app.config["PUBLIC_BASE_URL"] = os.environ.get("ANTAR_PUBLIC_BASE_URL", base_url)
+    from flask_migrate import upgrade  # Alembic is a second of imports a web worker never needs
+
     upgrade(directory=str(PROJECT_ROOT / "migrations"))
     for line in sync_tenants(Path(app.config["TENANTS_DIR"])):
         click.echo(line)

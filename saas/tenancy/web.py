@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 
 from saas.tenancy.scope import bind_tenant, current_tenant
-from saas.tenancy.services import get_tenant
+from saas.tenancy.cache import cached_tenant
 
 TENANT_ARG = "tenant_slug"
 #: The paused page still wears the city's logo and colours.
@@ -22,7 +22,7 @@ def _resolve_tenant(endpoint, values):
     if not values or TENANT_ARG not in values:
         return
     slug = values.pop(TENANT_ARG)
-    tenant = get_tenant(slug)
+    tenant = cached_tenant(slug)
     if tenant is None:
         abort(404)
     bind_tenant(tenant)

@@ -66,7 +66,7 @@ def load(app, delivery_id: int, slug: str = "balikpapan") -> Delivery:
     with app.app_context(), tenant_bound(get_tenant(slug)):
         delivery = db.session.get(Delivery, delivery_id)
         # Touch what tests read, so the object is usable after the context closes.
-        _ = [d.status for d in delivery.documents], [e.status for e in delivery.events]
+        _ = [e.to_status for d in delivery.documents for e in d.events], [e.status for e in delivery.events]
         db.session.expunge_all()
         return delivery
 
