@@ -7,7 +7,7 @@ whose send was under way when its worker died ends ``dead`` with "maybe sent, no
 gateway has no idempotency key, so it is sent at most once (and was, in these drills, exactly once).
 
 The timeouts are shortened (``drills.SHORTENED``: a claim lapses after 4 s instead of 120 s, the
-sweeper looks every second instead of every minute, a lapsed WhatsApp claim waits 10 s for its receipt
+sweeper looks every second instead of every minute, a lapsed WhatsApp claim waits 60 s for its receipt
 instead of 300 s, retries after 1 s instead of 30 s); production's recovery times are in the README.
 """
 from __future__ import annotations
