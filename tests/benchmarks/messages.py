@@ -163,7 +163,7 @@ def busiest_second(times: list[float]) -> int:
 def empty_round(app, count: int) -> float:
     queue = runtime(app).queue("default")
     for start in range(0, count, 1000):
-        queue.enqueue_many([queue.prepare_data("builtins.len", ("",), result_ttl=0)
+        queue.enqueue_many([queue.prepare_data("builtins.len", ("",))
                             for _ in range(min(1000, count - start))])
     started = time.perf_counter()
     while queue.count or queue.started_job_registry.count:
