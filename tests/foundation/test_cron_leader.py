@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from saas.jobs import runtime, selfcheck
 
 # -- the cron leader: one run per interval, whoever leads ---------------------------------------
@@ -104,3 +106,84 @@ def test_a_cron_leader_that_stops_hands_over_at_once_and_a_killed_one_within_its
     finally:
         heir.stop()
     assert time.monotonic() - started <= 30
+
+
+# -- a real leader process killed -----------------------------------------------------------------
+def _leader_pid(connection) -> int | None:
+    """The pid in the lease holder's identity (``antar-cron-<host>-<pid>-<random>``)."""
+    from saas.jobs import CRON_LEADER_KEY
+
+    identity = connection.get(CRON_LEADER_KEY)
+    return int(identity.decode().split("-")[-2]) if identity else None
+
+
+def _runs(connection, names: set[str]) -> dict[str, list[float]]:
+    """Each periodic job's enqueue times (Redis clock), oldest first, from RQ's cron history."""
+    from rq.cron import get_cron_job_history_key
+
+    return {name: sorted(score for _id, score in connection.zrange(get_cron_job_history_key(name), 0, -1,
+                                                                     withscores=True)) for name in names}
+
+
+@pytest.mark.services
+def test_killing_the_cron_leader_process_runs_each_periodic_job_once_and_loses_no_job(app, redis_server, tmp_path):
+    """Two real workers; the one holding the cron lease is SIGKILLed (that process alone). Its heir
+    takes over within the lease and runs nothing before its time: each periodic job once, the
+    sweeper (every 10 s here, 60 s in production) never sooner than its interval after the last
+    run, whichever leader ran it. Jobs enqueued during the takeover all run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from redis import Redis
+    from rq import Queue
+
+    from saas.config import PROJECT_ROOT
+    from tests.conftest import process_env, wait_for
+
+    connection = Redis.from_url(redis_server.url)
+    env = {**os.environ, **process_env(app, REDIS_URL=redis_server.url, ANTAR_SWEEP_INTERVAL="10")}
+    names = _periodic_names(runtime(app))
+    sweeper = "saas.notifications.jobs.sweep_outbox"
+    interval_jobs = {f"{p.func.__module__}.{p.func.__name__}" for p in runtime(app).periodic_jobs if p.cron is None}
+    workers = []
+    for n in (1, 2):
+        with open(tmp_path / f"worker-{n}.log", "w") as log:
+            workers.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--name",
+                                             f"cron-kill-{n}"], cwd=PROJECT_ROOT, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True))
+    try:
+        wait_for(lambda: all(_runs(connection, interval_jobs).values()), timeout=90, interval=0.2,
+                 message="the first leader to run every periodic job once")
+        leader = _leader_pid(connection)
+        victim = next(w for w in workers if w.pid == leader)
+        heir = next(w for w in workers if w.pid != leader)
+        victim.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        victim.wait(10)
+
+        queue = Queue("default", connection=connection)
+        jobs = [queue.enqueue("saas.jobs.selfcheck", f"takeover-{n}", result_ttl=600) for n in range(12)]
+        wait_for(lambda: _leader_pid(connection) == heir.pid, timeout=30, interval=0.2, message="the heir to lead")
+        assert time.monotonic() - killed_at <= 30
+        time.sleep(12)  # the heir's own sweeper run, at least one interval after the dead leader's
+        wait_for(lambda: all(j.get_status(refresh=True).value == "finished" for j in jobs), timeout=30,
+                 interval=0.2, message="every job enqueued during the takeover to run")
+
+        runs = _runs(connection, names)
+        for name in interval_jobs - {sweeper}:
+            assert len(runs[name]) == 1, f"{name} ran {len(runs[name])} times across the takeover"
+        for name in names - interval_jobs:  # cron-scheduled: at most its own time, once
+            assert len(runs[name]) <= 1, name
+        gaps = [b - a for a, b in zip(runs[sweeper], runs[sweeper][1:])]
+        assert len(runs[sweeper]) >= 2 and all(gap >= 10 - 0.01 for gap in gaps), runs[sweeper]
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.terminate()
+        for process in workers:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
