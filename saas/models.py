@@ -95,10 +95,11 @@ def commit_retrying(action, attempts: int = 3):
 
 
 def insert_rows(table: sa.Table, rows: list[dict], *, with_ids: bool = False) -> list[int] | None:
-    """Write many rows of one shape in the session's transaction: ``COPY`` on PostgreSQL, one
-    multi-row ``executemany`` on SQLite. On PostgreSQL ``with_ids`` gives each row its id first,
+    """Write many rows of one shape in the session's transaction, as multi-row ``INSERT``s
+    (SQLAlchemy's insertmanyvalues). On PostgreSQL ``with_ids`` gives each row its id first,
     from the table's sequence in one query, and returns them in the rows' order; SQLite returns
-    None (the caller finds the rows again).
+    None (the caller finds the rows again). Not ``COPY``: PostgreSQL refuses it on a table with
+    row-level security, and the column types (the free-text redaction) would be bypassed.
 
     Rows written this way skip the ORM (its tenant filter and events): callers set ``tenant_id``.
     """
@@ -108,18 +109,11 @@ def insert_rows(table: sa.Table, rows: list[dict], *, with_ids: bool = False) ->
         return [] if with_ids else None
     db.session.flush()  # what the ORM holds goes first: these rows may refer to it
     connection = db.session.connection()
-    ids = None
-    if connection.dialect.name == "postgresql":
-        if with_ids:
-            ids = list(connection.execute(sa.text(
-                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-                {"table": table.name, "n": len(rows)}).scalars())
-            rows = [{"id": row_id, **row} for row_id, row in zip(ids, rows)]
-        columns = list(rows[0])
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+    if connection.dialect.name == "postgresql" and with_ids:
+        ids = list(connection.execute(sa.text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": len(rows)}).scalars())
+        connection.execute(table.insert(), [{"id": row_id, **row} for row_id, row in zip(ids, rows)])
         return ids
     connection.execute(table.insert(), rows)
     return None

@@ -246,7 +246,7 @@ def test_a_signed_receipt_of_the_right_shape_still_applies(client):
     body = json.dumps(payload).encode()
     response = client.post("/webhooks/messages/whatsapp", data=body,
                            headers=_signed(body, "sandbox-whatsapp-app-secret"))
-    assert response.status_code == 200 and response.get_json() == {"applied": 0}
+    assert response.status_code == 200 and response.get_json()["applied"] == 0
 
 
 # -- 6. huge numbers and far or reversed dates in filters ---------------------------------------------------
