@@ -437,10 +437,9 @@ def send_batch(ids: list[int], claimed_at: datetime) -> None:
     in one statement at the end.
 
     A claim lapses after claim_timeout, when another worker may take the row: a slow batch stops
-    well before that and gives the rest back, so no row is ever sent by two workers. An SMS's
-    intent is recorded a few rows at a time before they go, so a worker that dies mid-batch
-    leaves at most that many SMS "maybe sent" (never sent twice); a WhatsApp row left unrecorded
-    is recognised by its receipt.
+    well before that and gives the rest back, so no row is ever sent by two workers. SMS go one at
+    a time with their intent and result committed around the send (``_send_at_most_once``); a
+    WhatsApp row left unrecorded by a dead worker is recognised by its receipt.
     """
     session = db.session()
     keep, session.expire_on_commit = session.expire_on_commit, False  # the batch is read once, not per commit
@@ -475,7 +474,6 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
         wave = [n for n in batch[start:start + concurrency] if _before_send(n) is None]
         for notification in wave:
             channels.setdefault(notification.channel, channel_for(notification.channel))
-        _record_intent([n.id for n in wave if not channels[n.channel].repeatable])
         for place, notification in enumerate(wave):
             if (sent or in_flight) and time.monotonic() > deadline:  # at least one goes, so a batch moves on
                 # What has not left is given back first, while the claim is surely still ours.
@@ -489,10 +487,26 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
             except Exception as exc:
                 _not_sent(notification, channel, exc)
                 continue
+            if not channel.repeatable:
+                _send_at_most_once(notification, channel, outgoing)
+                continue
             collect(concurrency - 1)
             in_flight[threads.submit(channel.transmit, outgoing)] = (notification, channel)
     collect(0)
     _record_sent(sent)
+
+
+def _send_at_most_once(notification: Notification, channel, outgoing) -> None:
+    """An SMS, one at a time and recorded at once: its intent is committed before the gateway is
+    asked and its send right after, so a worker that dies leaves at most this one uncertain (sent
+    once or not at all, never twice), and none of the batch's other SMS."""
+    _record_intent([notification.id])
+    try:
+        sent = channel.transmit(outgoing)
+    except Exception as exc:
+        _not_sent(notification, channel, exc)
+        return
+    _record_sent([(notification, sent)])
 
 
 def _before_send(notification: Notification) -> str | None:
