@@ -459,6 +459,7 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
     channels: dict[str, object] = {}
     in_flight: dict = {}
     sent: list[tuple[Notification, object]] = []
+    handed_over = 0  # messages that left (or tried to): at least one does before the deadline counts
 
     def collect(until_at_most: int) -> None:
         while len(in_flight) > until_at_most:
@@ -475,7 +476,7 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
         for notification in wave:
             channels.setdefault(notification.channel, channel_for(notification.channel))
         for place, notification in enumerate(wave):
-            if (sent or in_flight) and time.monotonic() > deadline:  # at least one goes, so a batch moves on
+            if handed_over and time.monotonic() > deadline:  # at least one goes, so a batch moves on
                 # What has not left is given back first, while the claim is surely still ours.
                 _release([n.id for n in wave[place:]] + [n.id for n in batch[start + concurrency:]], claimed_at)
                 collect(0)
@@ -487,6 +488,7 @@ def _send_batch(ids: list[int], claimed_at: datetime) -> None:
             except Exception as exc:
                 _not_sent(notification, channel, exc)
                 continue
+            handed_over += 1
             if not channel.repeatable:
                 _send_at_most_once(notification, channel, outgoing)
                 continue
