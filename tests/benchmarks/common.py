@@ -38,8 +38,10 @@ def benchmark_app(database: str, **config):
                       "TENANTS_DIR": str(PROJECT_ROOT / "tenants"), **config})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
+            owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)  # the app's role may not
+            with owner.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            owner.dispose()
         upgrade(directory=str(PROJECT_ROOT / "migrations"))
         sync_tenants(PROJECT_ROOT / "tenants")
         db.session.commit()
