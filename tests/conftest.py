@@ -119,6 +119,11 @@ def reset_state(app) -> None:
                     conn.execute(table.delete())
         sync_tenants(TENANTS_DIR)
         db.session.remove()
+        # The rows were emptied behind the ORM's back: no city a test before this one cached may
+        # outlive them (the cache only hears of changes made through a session's commit).
+        from saas.tenancy.cache import EXTENSION_KEY
+        if EXTENSION_KEY in app.extensions:
+            app.extensions[EXTENSION_KEY].clear()
         runtime(app).connection().flushdb()
         limiter.init_app(app)  # one Limiter serves one app; a test may have made another
         limiter.reset()

@@ -14,7 +14,7 @@ from saas.extensions import db
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import get_tenant
 from tests.browser.conftest import fits_the_phone, shot
-from tests.conversation.conftest import all_day_couriers
+from tests.whatsapp_conversation.conftest import all_day_couriers
 from tests.factories import add_document, make_nik
 from tests.notifications.conftest import drain, message_gateways  # noqa: F401 (the gateways, reset per test)
 
