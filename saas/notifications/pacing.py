@@ -10,6 +10,7 @@ import time
 from functools import lru_cache
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from saas.jobs import runtime
 
@@ -52,7 +53,25 @@ def pair_interval() -> float:
     return float(current_app.config.get("WHATSAPP_PAIR_INTERVAL", 6.0))
 
 
-def wait_for_turn(phone_number_id: str, recipient: str, per_second: int) -> None:
+class PersonsTurn:
+    """The person's turn, held from the pacing check until the gateway has the message.
+
+    The window is taken at the check but counted again from the send (``restart``): the send
+    leaves later, from a sending thread, and the gateway counts from when it sees the message.
+    """
+
+    def __init__(self, connection, key: str, interval_ms: int):
+        self.connection, self.key, self.interval_ms = connection, key, interval_ms
+
+    def restart(self) -> None:
+        if self.interval_ms > 0:
+            try:
+                self.connection.set(self.key, 1, px=self.interval_ms)
+            except RedisError:
+                pass  # the window taken at the check still stands; the send itself happened
+
+
+def wait_for_turn(phone_number_id: str, recipient: str, per_second: int) -> PersonsTurn:
     """Return when this number may send to this person now; raise ``NotYourTurn`` otherwise."""
     connection = runtime().connection()
     person = hashlib.sha256(recipient.encode()).hexdigest()[:16]  # no phone number in Redis keys
@@ -69,7 +88,7 @@ def wait_for_turn(phone_number_id: str, recipient: str, per_second: int) -> None
         # more than the rate, where a full bucket would let a burst double it at the edges.
         wait = float(take(keys=[bucket], args=[per_second, 1]))
         if wait <= 0:
-            return
+            return PersonsTurn(connection, pair_key, interval_ms)
         if time.monotonic() + wait > deadline:
             if interval_ms > 0:
                 connection.delete(pair_key)  # this send did not happen: the person's turn is not used

@@ -55,6 +55,21 @@ def test_two_messages_to_one_person_keep_the_pair_interval_without_spending_an_a
     assert [r.attempts for r in notifications(app)] == [1, 1]
 
 
+def test_the_pair_interval_counts_from_when_the_gateway_got_the_message_not_from_the_check(
+        app, message_gateways, monkeypatch):
+    """The send leaves from a sending thread after the check; a slow first send must not let the
+    second one reach the gateway inside the interval."""
+    monkeypatch.setitem(app.config, "WHATSAPP_PAIR_INTERVAL", 1.0)
+    message_gateways.set_whatsapp_limits(pair_seconds=1.0)
+    message_gateways.set_failure("whatsapp", "slow", count=1, timeout_seconds=0.8)
+    add_document(app, registration_no="PC-110", status="ready", phone="081299990002")
+    add_document(app, registration_no="PC-111", status="ready", phone="081299990002")
+    drain(app, 30)
+    assert len(message_gateways.received("whatsapp")) == 2
+    assert not message_gateways.rejected("whatsapp")
+    assert [r.attempts for r in notifications(app)] == [1, 1]
+
+
 def test_the_gateways_rate_limit_answer_is_waited_out_not_counted_as_a_failure(app, message_gateways):
     message_gateways.set_failure("whatsapp", "rate_limit", count=2)
     add_document(app, registration_no="PC-200", status="ready")

@@ -78,12 +78,12 @@ class WhatsApp(Channel):
             "biz_opaque_callback_data": f"antar:{notification.id}",
         }
         try:
-            pacing.wait_for_turn(phone_number_id, notification.recipient,
-                                 int(self.settings.get("messages_per_second") or DEFAULT_PER_SECOND))
+            turn = pacing.wait_for_turn(phone_number_id, notification.recipient,
+                                        int(self.settings.get("messages_per_second") or DEFAULT_PER_SECOND))
         except pacing.NotYourTurn as turn:
             raise SendError(f"WhatsApp pacing: {turn}", retry_after=turn.wait, throttled=True) from None
         return Outgoing(notification.id, f"{base}/{version}/{phone_number_id}/messages", body,
-                        {"Authorization": f"Bearer {token}"})
+                        {"Authorization": f"Bearer {token}"}, extra={"turn": turn})
 
     def transmit(self, outgoing: Outgoing) -> Sent:
         try:
@@ -91,6 +91,9 @@ class WhatsApp(Channel):
                                            timeout=TIMEOUT)
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise SendError(f"WhatsApp unreachable: {type(exc).__name__}") from exc
+        finally:
+            if turn := outgoing.extra.get("turn"):
+                turn.restart()
         if response.status_code == 200:
             return Sent(response.json()["messages"][0]["id"])
         try:

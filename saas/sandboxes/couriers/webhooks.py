@@ -24,6 +24,9 @@ _mode = "async"
 _log: list[dict] = []
 _outbox: queue.Queue = queue.Queue()
 _worker: threading.Thread | None = None
+_generation: dict[str, int] = {}  # bumped by clear(): callbacks queued before it are dropped
+_in_flight: tuple[str, int] | None = None  # (provider, generation) of the callback being posted
+_idle = threading.Condition(_lock)
 
 
 def set_mode(mode: str) -> None:
@@ -44,7 +47,9 @@ def deliver(provider: str, ref: str, url: str | None, token: str | None, body: d
         _post_with_retries(provider, ref, url, token, body)
         return
     _ensure_worker()
-    _outbox.put((provider, ref, url, token, body))
+    with _lock:
+        generation = _generation.setdefault(provider, 0)
+    _outbox.put((generation, (provider, ref, url, token, body)))
 
 
 def wait(timeout: float = 10.0) -> bool:
@@ -62,9 +67,21 @@ def attempts(provider: str | None = None) -> list[dict]:
         return [dict(entry) for entry in _log if provider in (None, entry["provider"])]
 
 
-def clear(provider: str | None = None) -> None:
+def clear(provider: str | None = None, wait_seconds: float = 10.0) -> None:
+    """Forget the log and drop queued callbacks (one courier's, or all).
+
+    A callback already being posted is waited for: once this returns, nothing from before it
+    reaches the partner, so a partner reset at the same time starts from a clean slate.
+    """
     with _lock:
         _log[:] = [entry for entry in _log if provider is not None and entry["provider"] != provider]
+        for name in [provider] if provider else list(_generation):
+            _generation[name] = _generation.get(name, 0) + 1
+        _idle.wait_for(lambda: _in_flight is None or not _stale(*_in_flight), timeout=wait_seconds)
+
+
+def _stale(provider: str, generation: int) -> bool:
+    return generation != _generation.get(provider, 0)
 
 
 def _ensure_worker() -> None:
@@ -76,21 +93,32 @@ def _ensure_worker() -> None:
 
 
 def _work() -> None:
+    global _in_flight
     while True:
-        job = _outbox.get()
+        generation, job = _outbox.get()
         try:
-            _post_with_retries(*job)
+            with _lock:
+                if _stale(job[0], generation):
+                    continue
+                _in_flight = (job[0], generation)
+            _post_with_retries(*job, generation=generation)
         finally:
+            with _lock:
+                _in_flight = None
+                _idle.notify_all()
             _outbox.task_done()
 
 
-def _post_with_retries(provider: str, ref: str, url: str | None, token: str | None, body: dict) -> None:
+def _post_with_retries(provider: str, ref: str, url: str | None, token: str | None, body: dict,
+                       generation: int | None = None) -> None:
     if not url:
         _record(provider, ref, url, body, attempt=1, http_status=None, error="no callback URL registered")
         return
     pauses = (0.0, *RETRY_BACKOFF)
     for attempt, pause in enumerate(pauses, start=1):
         time.sleep(pause)
+        if generation is not None and _stale(provider, generation):
+            return  # cleared while waiting to retry
         try:
             response = requests.post(url, json=body, headers={"Authorization": token or ""}, timeout=TIMEOUT)
         except requests.RequestException as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from datetime import datetime
@@ -308,3 +309,23 @@ def test_auto_advance_moves_open_bookings_on_its_own(sandbox, gosend_auth, recei
     couriers.set_auto_advance("gosend", None)
     assert couriers.booking("gosend", order_no)["status"] == "delivered"
     assert receiver.statuses("gosend") == list(PATHS["happy"])
+
+
+def test_a_reset_drops_queued_callbacks_so_none_reaches_the_partner_afterwards(sandbox, gosend_auth, receiver):
+    """Callbacks queued for one test must not land in the next one's fresh database."""
+    couriers.set_callback_mode("async")
+    slow = threading.Event()
+    original = receiver.server.app.view_functions["hook"]
+
+    def hook(name):
+        slow.wait(0.3)  # a partner that takes its time answering
+        return original(name)
+    receiver.server.app.view_functions["hook"] = hook
+    order_no = book(sandbox, gosend_auth)
+    couriers.run("gosend", order_no)  # six callbacks queued, each taking 0.3 s
+    time.sleep(0.1)
+    couriers.reset()
+    arrived = len(receiver.calls)
+    time.sleep(1.0)
+    assert len(receiver.calls) == arrived <= 1
+    assert couriers.wait_for_callbacks(5)
