@@ -17,6 +17,14 @@ PROBLEM_KINDS = {
     "not_received": _l("I did not receive it"),
     "other": _l("Something else"),
 }
+#: Where a problem report stands: the office takes it in hand, then answers the citizen.
+PROBLEM_STATUS_LABELS = {
+    "new": _l("New"),
+    "in_hand": _l("In hand"),
+    "resolved": _l("Resolved"),
+}
+#: The moves staff may make from each status: a report can be answered at once, and an answer is final.
+PROBLEM_MOVES = {"new": ("in_hand", "resolved"), "in_hand": ("resolved",), "resolved": ()}
 
 
 class PickupSlot(TenantScoped, db.Model):
@@ -75,6 +83,11 @@ class Rating(TenantScoped, db.Model):
 
 
 class ProblemReport(TenantScoped, Timestamps, db.Model):
+    """A citizen's report of something wrong with a handed-over document, and the office's answer.
+
+    ``resolution`` is the reply the citizen reads on their page and receives as a message;
+    ``taken_note`` stays in the office."""
+
     __tablename__ = "problem_report"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -82,6 +95,10 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
     delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     kind: Mapped[str] = mapped_column(sa.String(20))
     note: Mapped[str | None] = mapped_column(FreeText(1000))
+    status: Mapped[str] = mapped_column(sa.String(12), default="new", server_default="new")
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    taken_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    taken_note: Mapped[str | None] = mapped_column(FreeText(500))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     resolution: Mapped[str | None] = mapped_column(FreeText(500))
@@ -90,14 +107,25 @@ class ProblemReport(TenantScoped, Timestamps, db.Model):
                             foreign_keys="ProblemReport.document_id")
     delivery = relationship("Delivery", primaryjoin="ProblemReport.delivery_id == Delivery.id",
                             foreign_keys="ProblemReport.delivery_id")
+    taken_by = relationship("User", foreign_keys=[taken_by_id], viewonly=True)
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id], viewonly=True)
 
     __table_args__ = (
         same_city_key("problem_report", "document_id", "document", ondelete="CASCADE"),
         same_city_key("problem_report", "delivery_id", "delivery"),
-        sa.Index(None, "tenant_id", "resolved_at", "created_at"),
+        sa.Index(None, "tenant_id", "status", "created_at"),
         sa.CheckConstraint("kind in ('broken_seal', 'wrong_person', 'not_received', 'other')", name="kind"),
+        sa.CheckConstraint("status in ('new', 'in_hand', 'resolved')", name="status"),
     )
 
     @property
     def kind_label(self) -> str:
         return str(PROBLEM_KINDS.get(self.kind, self.kind))
+
+    @property
+    def status_label(self) -> str:
+        return str(PROBLEM_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def moves(self) -> tuple[str, ...]:
+        return PROBLEM_MOVES.get(self.status, ())

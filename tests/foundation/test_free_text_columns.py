@@ -17,7 +17,7 @@ from saas.tenancy.models import Tenant
 FREE_TEXT = [
     (Delivery, "driver_note"), (Delivery, "failure_reason"), (Delivery, "office_alert"),
     (Delivery, "driver_name"), (Delivery, "receiver_name"), (DeliveryEvent, "note"),
-    (DocumentEvent, "note"), (ProblemReport, "note"), (ProblemReport, "resolution"), (Rating, "comment"),
+    (DocumentEvent, "note"), (ProblemReport, "note"), (ProblemReport, "resolution"), (ProblemReport, "taken_note"), (Rating, "comment"),
     (Notification, "subject"), (Notification, "body"), (Notification, "html"), (Notification, "last_error"),
     (StaffAccessLog, "subject"), (StaffAccessLog, "reason"), (Tenant, "suspended_reason"),
 ]
