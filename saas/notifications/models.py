@@ -35,6 +35,7 @@ EVENT_LABELS = {
     "delivery_failed": _l("Courier trip failed"),
     "delivery_returned": _l("Brought back by the courier"),
     "uncollected_reminder": _l("Not yet collected"),
+    "problem_reply": _l("Reply to a problem report"),
     "supervisor_digest": _l("Daily summary"),
     "chat_reply": _l("Reply in the chat"),
 }

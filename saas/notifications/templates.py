@@ -146,6 +146,17 @@ EVENTS: dict[str, dict] = {
                "booked slot or have it delivered: {link}",
                "Your {document_type} is still waiting"),
     },
+    "problem_reply": {
+        # The office's answer to a problem the citizen reported in the portal: {reply} is what staff wrote.
+        "fields": COMMON + ("problem", "reply"),
+        "whatsapp": ("name", "document_type", "problem", "reply", "link"),
+        "id": ("{city}: balasan kantor atas laporan Anda tentang {document_type} atas nama {name} ({problem}): "
+               "{reply} Lihat di: {link}",
+               "Balasan atas laporan Anda: {document_type}"),
+        "en": ("{city}: the office's reply to your report about the {document_type} of {name} ({problem}): "
+               "{reply} See it at: {link}",
+               "Reply to your report: {document_type}"),
+    },
     "supervisor_digest": {
         "fields": ("name", "city", "day", "summary"),
         "whatsapp": ("name", "city", "day", "summary"),
@@ -162,6 +173,7 @@ SAMPLE = {
     "slot": "Kamis, 3 Desember 2026 09.00", "booking_code": "JDW-7K3Q", "courier": "Go-Send",
     "receipt_pin": "123456", "fee": "Rp18.000", "driver": "Ag*** (KT 1234 AB)", "reason": "tidak ada pengemudi",
     "days": "7", "day": "27 November 2026", "summary": "Siap: 320 · Diambil: 210 · Diantar: 55",
+    "problem": "Segel amplop rusak", "reply": "Kurir sudah kami tegur; dokumen Anda tetap sah.",
 }
 
 

@@ -140,3 +140,29 @@ def test_the_failed_messages_page_pages_through_all_filters_and_resends_a_select
     response = submit(client, "/balikpapan/office/messages/", {"notification_id": chosen},
                       action="/balikpapan/office/messages/resend", follow_redirects=True)
     assert "3 pesan akan dikirim lagi." in response.get_data(as_text=True)
+
+
+def test_the_offices_reply_to_a_problem_goes_out_as_its_approved_whatsapp_template(app, message_gateways):
+    """``antar_problem_reply`` as a city has Meta approve it: five body parameters, the reply fourth."""
+    from saas.accounts.models import User
+    from saas.portal import services as portal
+    from saas.portal.models import ProblemReport
+
+    message_gateways.register_whatsapp_template(
+        "antar_problem_reply", "id", "Balasan kantor atas laporan Anda tentang {{2}} atas nama {{1}} ({{3}}): {{4}} "
+                                     "Lihat di: {{5}}")
+    user_id = make_user(app, "balikpapan", "operator", "op@balikpapan.test")
+    number = add_document(app, registration_no="PR-0009", status="delivered", name="Rahmat")
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        document = db.session.scalar(sa.select(Document).where(Document.registration_no == number))
+        report = ProblemReport(tenant_id=document.tenant_id, document_id=document.id, kind="not_received")
+        db.session.add(report)
+        db.session.flush()
+        portal.move_problem(report, "resolved", "Dokumen ada di loket 2,\nsilakan ambil.", db.session.get(User, user_id))
+        db.session.commit()
+    drain(app)
+    sent = [m for m in message_gateways.received("whatsapp") if m["template"] == "antar_problem_reply"]
+    assert len(sent) == 1
+    assert sent[0]["parameters"][:4] == ["Rahmat", "KTP-el", "Saya tidak menerimanya",
+                                         "Dokumen ada di loket 2, silakan ambil."]
+    assert sent[0]["text"].startswith("Balasan kantor atas laporan Anda tentang KTP-el atas nama Rahmat")
