@@ -76,6 +76,7 @@ ACCESS_ACTIONS = {
     "sign_in": _l("Signed in"), "sign_out": _l("Signed out"),
     "view_document": _l("Opened a document"), "search_nik": _l("Searched by NIK"),
     "view_delivery": _l("Opened a delivery (address, phone)"), "reveal_phone": _l("Showed a citizen's phone number"), "view_handover": _l("Opened a handover"),
+    "view_problem_report": _l("Opened a problem report"),
     "view_import_preview": _l("Opened an import preview"),
     "api_list_documents": _l("API: listed documents"), "api_view_document": _l("API: read a document"),
     "create_api_token": _l("Made an API token"), "revoke_api_token": _l("Revoked an API token"),

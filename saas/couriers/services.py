@@ -68,6 +68,15 @@ def courier_name(provider_name: str) -> str:
     return provider_for(provider_name).display_name
 
 
+def contact_phone(delivery: Delivery) -> str | None:
+    """Whom the office calls about a trip: the recipient, or the documents' owner once the
+    recipient's number is gone (purged with the address, or never given)."""
+    if delivery.recipient_phone:
+        return delivery.recipient_phone
+    owners = sorted(delivery.documents, key=lambda d: d.id)
+    return owners[0].phone if owners else None
+
+
 def pickup_place(delivery: Delivery | None = None) -> Place:
     point = courier_settings()["pickup_point"]
     note = ""

@@ -13,12 +13,13 @@ from saas.couriers.codes import normalise_pickup_code, qr_svg_data_uri
 from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
 from saas.couriers.models import Delivery
 from saas.couriers.providers import PROVIDERS
-from saas.office.forms import EmptyForm
+from saas.office.forms import EmptyForm, RevealPhoneForm
 from saas.documents.lifecycle import Actor
 from saas.extensions import csrf, db, limiter
 from saas.models import commit_retrying
 from saas.documents import lookup_limits
 from saas.office.shell import office_blueprint
+from saas.security import redact_niks
 from saas.tenancy.scope import current_tenant
 from saas.tenancy.web import city_blueprint
 
@@ -126,9 +127,33 @@ def delivery_detail(delivery_id: int):
             db.session.rollback()
             flash(str(exc.message), "error")
         return redirect(url_for("office_couriers.delivery_detail", delivery_id=delivery.id))
-    return render_template("couriers/delivery.html", tenant=current_tenant, delivery=delivery, form=form,
-                           cancel_form=cancel_form, provider=PROVIDERS[delivery.provider],
-                           qr=qr_svg_data_uri(delivery.pickup_code))
+    return _delivery_page(delivery, form=form, cancel_form=cancel_form)
+
+
+def _delivery_page(delivery: Delivery, *, form=None, cancel_form=None, phone: str | None = None,
+                   reveal_form=None, answer: int = 200):
+    return render_template("couriers/delivery.html", tenant=current_tenant, delivery=delivery,
+                           form=form or ManualOutcomeForm(), cancel_form=cancel_form or CancelDeliveryForm(),
+                           provider=PROVIDERS[delivery.provider], qr=qr_svg_data_uri(delivery.pickup_code),
+                           contact_phone=services.contact_phone(delivery), phone=phone,
+                           reveal_form=reveal_form or RevealPhoneForm()), answer
+
+
+@office.post("/deliveries/<int:delivery_id>/phone")
+@staff_required("operator")
+def reveal_delivery_phone(delivery_id: int):
+    """The recipient's whole number, to call or message them, for a reason written in the access log.
+
+    As on the document page: shown in this answer only, never in a URL, the session or a redirect."""
+    delivery = db.get_or_404(Delivery, delivery_id)
+    form = RevealPhoneForm()
+    if not form.validate_on_submit():
+        return _delivery_page(delivery, reveal_form=form, answer=400)
+    log_staff_access(current_user, "reveal_phone", str(delivery.id), request.remote_addr,
+                     reason=redact_niks(form.reason.data.strip())[:200])
+    db.session.commit()
+    response, status = _delivery_page(delivery, phone=services.contact_phone(delivery), reveal_form=form)
+    return response, status, {"Cache-Control": "no-store"}
 
 
 # -- the driver at the door -------------------------------------------------------------------------

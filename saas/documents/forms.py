@@ -20,11 +20,6 @@ class PickupLookupForm(FlaskForm):
                                   validators=[DataRequired(_l("Fill in the number.")), Length(max=40)])
 
 
-class RevealPhoneForm(FlaskForm):
-    reason = StringField(_l("Why you need the number"), validators=[
-        DataRequired(_l("Say why you need the number: it is written in the access log.")), Length(min=5, max=200)])
-
-
 class CollectorForm(FlaskForm):
     who = RadioField(_l("Who is collecting?"), choices=[
         SelectChoice("owner", _l("The owner")),

@@ -25,7 +25,6 @@ from saas.documents.forms import (
     CollectorForm,
     PickupLookupForm,
     ReturnForm,
-    RevealPhoneForm,
     TransitionForm,
     UploadForm,
 )
@@ -41,7 +40,7 @@ from saas.documents.services import (
 )
 from saas.extensions import db
 from saas.forms_input import InputRefused, date_arg, date_range, fits_db_int, int_arg
-from saas.office.forms import EmptyForm
+from saas.office.forms import EmptyForm, RevealPhoneForm
 from saas.office.shell import document_panels, office_blueprint
 from saas.security import mask_nik, redact_niks
 from saas.tenancy.scope import current_tenant

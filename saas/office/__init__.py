@@ -3,7 +3,8 @@
 Offers to the capabilities above it:
 - ``shell``: ``office_blueprint`` (a city blueprint under ``/office``), the office ``MENU``, and the
   document page's panels (``add_document_panel``, ``document_panels``);
-- ``forms``: ``EmptyForm``, the CSRF-only form behind every button that changes something.
+- ``forms``: ``EmptyForm``, the CSRF-only form behind every button that changes something, and
+  ``RevealPhoneForm``, the reason asked before a citizen's whole phone number is shown.
 
 It sits just above ``tenancy`` and imports nothing else of Antar, so every capability may use it.
 """

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -57,6 +57,13 @@ class ProblemForm(FlaskForm):
     kind = RadioField(_l("What went wrong?"), choices=[SelectChoice(k, v) for k, v in PROBLEM_KINDS.items()],
                       validators=[DataRequired(_l("Choose what went wrong."))])
     note = TextAreaField(_l("Tell us more (optional)"), validators=[Optional(), Length(max=1000)])
+
+
+class ProblemMoveForm(FlaskForm):
+    """Staff move a problem report: ``to`` is the new status, ``text`` the note (in hand) or the reply (resolved)."""
+
+    to = HiddenField(validators=[DataRequired(_l("Choose In hand or Resolved."))])
+    text = TextAreaField(validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters."))])
 
 
 class ClosureForm(FlaskForm):

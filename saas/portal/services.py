@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from saas import events
 from saas.couriers.codes import ALPHABET
@@ -19,7 +19,15 @@ from saas.extensions import db
 from saas.i18n import clock, zone_abbreviation
 from saas.models import utcnow
 from saas.notifications.services import format_slot, notify
-from saas.portal.models import PickupBooking, PickupSlot, ProblemReport, Rating
+from saas.portal.models import (
+    PROBLEM_KINDS,
+    PROBLEM_MOVES,
+    PROBLEM_STATUS_LABELS,
+    PickupBooking,
+    PickupSlot,
+    ProblemReport,
+    Rating,
+)
 from saas.security import redact_niks
 from saas.tenancy import calendar
 from saas.tenancy.scope import current_tenant
@@ -354,8 +362,6 @@ def rate(document: Document, score: int, comment: str | None) -> Rating:
 
 
 def report_problem(document: Document, kind: str, note: str | None) -> ProblemReport:
-    from saas.portal.models import PROBLEM_KINDS
-
     if kind not in PROBLEM_KINDS:
         raise PortalRefused(_l("Choose what went wrong."))
     report = ProblemReport(tenant_id=document.tenant_id, document_id=document.id, delivery_id=document.delivery_id,
@@ -368,9 +374,67 @@ def rating_of(document: Document) -> Rating | None:
     return db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
 
 
-def open_problems() -> list[ProblemReport]:
-    return list(db.session.scalars(sa.select(ProblemReport).where(ProblemReport.resolved_at.is_(None))
-                                   .order_by(ProblemReport.id.desc()).limit(200)))
+def problems_of(document: Document) -> list[ProblemReport]:
+    """The citizen's reports on this document, oldest first, as their page lists them."""
+    return list(db.session.scalars(sa.select(ProblemReport).where(ProblemReport.document_id == document.id)
+                                   .order_by(ProblemReport.id)))
+
+
+#: The office's problem lists: the open ones (new first), one status, or all of them.
+PROBLEM_VIEWS = ("open", "new", "in_hand", "resolved", "all")
+_STATUS_ORDER = sa.case({"new": 0, "in_hand": 1}, value=ProblemReport.status, else_=2)
+
+
+def office_problems(view: str = "open", limit: int = 200) -> list[ProblemReport]:
+    """New reports first (they wait for someone), then those in hand, then the answered; newest first within."""
+    if view not in PROBLEM_VIEWS:
+        raise PortalRefused(_l("There is no such list of reports: choose New, In hand or Resolved."))
+    statement = sa.select(ProblemReport).order_by(_STATUS_ORDER, ProblemReport.id.desc()).limit(limit)
+    if view == "open":
+        statement = statement.where(ProblemReport.status.in_(("new", "in_hand")))
+    elif view != "all":
+        statement = statement.where(ProblemReport.status == view)
+    return list(db.session.scalars(statement))
+
+
+def problem_counts() -> dict[str, int]:
+    counts = dict(db.session.execute(sa.select(ProblemReport.status, sa.func.count())
+                                     .group_by(ProblemReport.status)).all())
+    return {status: counts.get(status, 0) for status in PROBLEM_STATUS_LABELS}
+
+
+def problem_for_update(report_id: int) -> ProblemReport | None:
+    """The report, locked until the transaction ends: two staff moving it at once move it once."""
+    return db.session.scalar(sa.select(ProblemReport).where(ProblemReport.id == report_id).with_for_update())
+
+
+def move_problem(report: ProblemReport, to: str, text: str | None, staff_user) -> None:
+    """Take a report in hand (with an optional note for colleagues) or resolve it with a reply, which
+    the citizen reads on their page and receives as a message. Refused moves change nothing."""
+    if to not in PROBLEM_STATUS_LABELS:
+        raise PortalRefused(_l("There is no such status for a report: choose In hand or Resolved."))
+    if to not in PROBLEM_MOVES[report.status]:
+        raise PortalRefused(_l("This report is already '%(status)s': it cannot become '%(to)s'.",
+                               status=report.status_label, to=PROBLEM_STATUS_LABELS[to]))
+    text = redact_niks((text or "").strip())
+    if len(text) > 500:
+        raise PortalRefused(_l("Keep it under 500 characters."))
+    now = utcnow()
+    if to == "in_hand":
+        report.status, report.taken_at, report.taken_by_id, report.taken_note = "in_hand", now, staff_user.id, text or None
+        return
+    if not text:
+        raise PortalRefused(_l("Write the reply to the citizen: a report is resolved with an answer."))
+    report.status, report.resolved_at, report.resolved_by_id, report.resolution = "resolved", now, staff_user.id, text
+    _send_reply(report)
+
+
+def _send_reply(report: ProblemReport) -> None:
+    language = (current_tenant.notification_settings or {}).get("language", "id")
+    with force_locale(language):
+        problem = str(PROBLEM_KINDS.get(report.kind, report.kind))
+    notify("problem_reply", str(report.id), document=report.document,
+           extra={"problem": problem, "reply": report.resolution})
 
 
 # -- what the citizen can do next ---------------------------------------------------------------------

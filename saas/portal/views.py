@@ -137,6 +137,7 @@ def document(document_id: int):
         problem_form=ProblemForm(), confirm_form=ConfirmForm(),
         rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")),
         can_close=services.can_close(document), driver_shown=_driver_shown(delivery),
+        problems=services.problems_of(document),
     )
 
 

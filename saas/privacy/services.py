@@ -100,7 +100,7 @@ def export_subject(nik: str) -> dict:
         } for m in _of_documents(Notification, documents)],
         "bookings": [{"code": b.code, "starts_at": _iso(b.starts_at), "status": b.status}
                      for b in _of_documents(PickupBooking, documents)],
-        "problem_reports": [{"kind": p.kind, "note": p.note, "reported_at": _iso(p.created_at),
+        "problem_reports": [{"kind": p.kind, "note": p.note, "reported_at": _iso(p.created_at), "status": p.status,
                              "resolved_at": _iso(p.resolved_at), "resolution": p.resolution}
                             for p in _of_documents(ProblemReport, documents)],
         "ratings": [{"score": r.score, "comment": r.comment, "at": _iso(r.at)}
@@ -154,8 +154,8 @@ def erase_subject(nik: str, now: datetime | None = None) -> dict:
             rating.comment = None
             summary["comments_erased"] += 1
     for report in _of_documents(ProblemReport, closed):
-        if report.note or report.resolution:
-            report.note = report.resolution = None
+        if report.note or report.resolution or report.taken_note:
+            report.note = report.resolution = report.taken_note = None
             summary["problem_notes_erased"] += 1
     return summary
 

@@ -140,14 +140,17 @@ def seeded(app, staff):
     pos_document = add_document(app, slug="makassar", registration_no="MKS-0001", status="ready",
                                 nik=make_nik(region="737101", serial=7))
     pos_trip = _delivery(app, "makassar", "manual", pos_document)
+    with app.app_context(), tenant_bound(get_tenant("balikpapan")):
+        problem = db.session.scalar(db.select(ProblemReport.id).where(ProblemReport.delivery_id == balikpapan_trip))
     return {"office": office, "batch": batch, "preview": preview, "document": existing,
-            "trip": balikpapan_trip, "pos_trip": pos_trip}
+            "trip": balikpapan_trip, "pos_trip": pos_trip, "problem": problem}
 
 
 def _pages(seeded) -> list[str]:
     return ["/balikpapan/office/", "/balikpapan/office/import", seeded["batch"], seeded["preview"],
             "/balikpapan/office/deliveries?show=all", f"/balikpapan/office/deliveries/{seeded['trip']}",
             f"/balikpapan/office/documents/{seeded['document']}", "/balikpapan/office/problems",
+            "/balikpapan/office/problems?status=all", f"/balikpapan/office/problems/{seeded['problem']}",
             "/balikpapan/office/settings/", "/balikpapan/office/messages/templates",
             "/balikpapan/office/report", "/balikpapan/office/pickup", "/balikpapan/office/returns",
             "/balikpapan/office/staff/", "/balikpapan/office/access-log/", "/balikpapan/office/messages/",
