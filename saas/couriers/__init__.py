@@ -8,7 +8,8 @@ Offers to the packages above it:
 - ``providers``: ``PROVIDERS`` and ``provider_for``.
 
 Subscribes (in ``wire``): before a document leaves its trip, the courier must let go
-(``courier_lets_go``); after, the trip is cancelled (``trip_follows_document``).
+(``courier_lets_go``); after, the trip is cancelled (``trip_follows_document``). Adds the document
+page's trip panel, with the handover record to print once the driver has the envelope.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def wire(app) -> None:
     from saas.couriers.models import COURIER_MODE_LABELS
     from saas.documents.models import label_of
     from saas.couriers.services import courier_lets_go, courier_name, trip_follows_document
-    from saas.couriers.views import driver, office, webhooks
+    from saas.couriers.views import driver, office, trip_panel, webhooks
     from saas.documents.lifecycle import DocumentMoved, DocumentMoving
+    from saas.office.shell import add_document_panel
     from saas.tenancy.settings import register_section
 
     register_section(settings.SECTION)
@@ -33,5 +35,6 @@ def wire(app) -> None:
     bus.check(DocumentMoving, courier_lets_go)
     bus.subscribe(DocumentMoved, trip_follows_document)
     jobs.register_periodic(app, courier_jobs.poll_silent_deliveries, courier_jobs.purge_old_addresses)
+    add_document_panel(app, trip_panel)
     for blueprint in (webhooks, office, driver):
         app.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from saas.accounts.access import staff_required
 from saas.accounts.services import log_staff_access
-from saas.couriers import services
+from saas.couriers import handover_papers, services
 from saas.couriers.codes import normalise_pickup_code, qr_svg_data_uri
 from saas.couriers.forms import CancelDeliveryForm, HandoverForm, ManualOutcomeForm, PickupCodeForm, PinForm
 from saas.couriers.models import Delivery
@@ -16,8 +16,11 @@ from saas.couriers.providers import PROVIDERS
 from saas.office.forms import EmptyForm, RevealPhoneForm
 from saas.documents.lifecycle import Actor
 from saas.extensions import csrf, db, limiter
-from saas.models import commit_retrying
+from saas.i18n import zone_abbreviation
+from saas.forms_input import InputRefused, date_arg, int_arg
+from saas.models import commit_retrying, utcnow
 from saas.documents import lookup_limits
+from saas.office.printing import paper_choice
 from saas.office.shell import office_blueprint
 from saas.security import redact_niks
 from saas.tenancy.scope import current_tenant
@@ -51,7 +54,17 @@ def handover():
             flash(_("No delivery of this city has that pickup code."), "error")
         else:
             return redirect(url_for("office_couriers.handover_delivery", code=delivery.pickup_code))
-    return render_template("couriers/handover.html", tenant=current_tenant, form=form)
+    return render_template("couriers/handover.html", tenant=current_tenant, form=form, handed=_just_handed())
+
+
+def _just_handed() -> Delivery | None:
+    """The envelope the desk has just handed over (``?handed=<id>``): its record is one click away."""
+    try:
+        delivery_id = int_arg(request.args, "handed")
+    except InputRefused:
+        return None
+    delivery = db.session.get(Delivery, delivery_id) if delivery_id else None
+    return delivery if delivery is not None and handover_papers.handed_over(delivery) else None
 
 
 @office.route("/handover/<code>", methods=["GET", "POST"])
@@ -73,7 +86,7 @@ def handover_delivery(code: str):
             delivery = services.find_by_pickup_code(code)
             flash(_("Handed over to %(driver)s with seal %(seal)s.", driver=delivery.driver_name,
                     seal=delivery.seal_number), "success")
-            return redirect(url_for("office_couriers.handover"))
+            return redirect(url_for("office_couriers.handover", handed=delivery.id))
         except services.DeliveryRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
@@ -154,6 +167,48 @@ def reveal_delivery_phone(delivery_id: int):
     db.session.commit()
     response, status = _delivery_page(delivery, phone=services.contact_phone(delivery), reveal_form=form)
     return response, status, {"Cache-Control": "no-store"}
+
+
+# -- the handover's papers ----------------------------------------------------------------------------
+@office.get("/deliveries/<int:delivery_id>/handover-record")
+@staff_required("operator")
+def delivery_handover_record(delivery_id: int):
+    """The Berita Acara Serah Terima the officer and the driver sign for one sealed envelope."""
+    delivery = db.get_or_404(Delivery, delivery_id)
+    if not handover_papers.handed_over(delivery):
+        flash(_("This delivery has not been handed to a driver yet: there is no handover record to print."),
+              "warning")
+        return redirect(url_for("office_couriers.delivery_detail", delivery_id=delivery.id))
+    log_staff_access(current_user, "view_handover", delivery.pickup_code, request.remote_addr)
+    db.session.commit()
+    return render_template("couriers/handover_record.html", tenant=current_tenant, delivery=delivery,
+                           number=handover_papers.record_number(delivery), paper=paper_choice(),
+                           officer=handover_papers.officer_names([delivery]).get(delivery.handed_over_by_id))
+
+
+@office.get("/handovers")
+@staff_required("operator")
+def day_handovers():
+    """Every envelope that left with a driver on one day of the city, for the supervisor to sign."""
+    answer, today = 200, current_tenant.local_date(utcnow())
+    try:
+        day = date_arg(request.args, "day") or today
+    except InputRefused as refused:
+        flash(str(refused.message), "error")
+        day, answer = today, 400
+    deliveries = handover_papers.handovers_on(day)
+    return render_template("couriers/day_handovers.html", tenant=current_tenant, day=day, deliveries=deliveries,
+                           officers=handover_papers.officer_names(deliveries), paper=paper_choice(),
+                           document_count=sum(len(d.documents) for d in deliveries),
+                           zone=zone_abbreviation(current_tenant.timezone),
+                           record_number=handover_papers.record_number), answer
+
+
+def trip_panel(document) -> str:
+    """The office document page's panel of the courier trip the document is on, or was last on."""
+    if document.delivery is None:
+        return ""
+    return render_template("couriers/_document_trip.html", delivery=document.delivery)
 
 
 # -- the driver at the door -------------------------------------------------------------------------

@@ -4,13 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from saas import events
 from saas.documents.identity import IdentityError, clean_kk, clean_nik, identity_hash, kk_hash
 from saas.documents.lifecycle import Actor, TransitionRefused, transition
-from saas.documents.models import Document
+from saas.documents.models import Document, DocumentEvent
+from saas.extensions import db
 from saas.security import mask_nik
 from saas.tenancy.scope import current_tenant
 
@@ -99,6 +101,21 @@ def check_collector(document: Document, collector: Collector) -> str:
 def collect(document: Document, collector: Collector, staff_user) -> None:
     note = check_collector(document, collector)
     transition(document, "collected", Actor.staff(staff_user), note)
+
+
+def collection_of(document: Document) -> DocumentEvent | None:
+    """The desk's record of who took the document home, by whose hand and when; the pickup
+    receipt prints it. None while the document is not collected."""
+    if document.status != "collected":
+        return None
+    return db.session.scalar(sa.select(DocumentEvent).where(
+        DocumentEvent.document_id == document.id, DocumentEvent.to_status == "collected")
+        .order_by(DocumentEvent.id.desc()).limit(1))
+
+
+def receipt_number(collection: DocumentEvent) -> str:
+    """TTP-20261125-4711: the city's day of the collection and its event, stable across reprints."""
+    return f"TTP-{current_tenant.local_date(collection.at):%Y%m%d}-{collection.id}"
 
 
 def record_return(document: Document, staff_user, note: str) -> None:

@@ -16,8 +16,10 @@ from saas.documents.desks import (
     CollectionRefused,
     Collector,
     collect,
+    collection_of,
     document_of_desk_code,
     offer_again,
+    receipt_number,
     record_return,
 )
 from saas.documents.forms import (
@@ -41,6 +43,7 @@ from saas.documents.services import (
 from saas.extensions import db
 from saas.forms_input import InputRefused, date_arg, date_range, fits_db_int, int_arg
 from saas.office.forms import EmptyForm, RevealPhoneForm
+from saas.office.printing import paper_choice
 from saas.office.shell import document_panels, office_blueprint
 from saas.security import mask_nik, redact_niks
 from saas.tenancy.scope import current_tenant
@@ -333,7 +336,14 @@ def pickup_desk():
             flash(_("No document of this city has that number."), "error")
         else:
             return redirect(url_for("office.pickup_document", registration_no=document.registration_no))
-    return render_template("office/pickup.html", tenant=current_tenant, form=form)
+    return render_template("office/pickup.html", tenant=current_tenant, form=form, collected=_just_collected())
+
+
+def _just_collected() -> Document | None:
+    """The document the desk has just handed over (``?collected=<number>``): its receipt is one click away."""
+    number = (request.args.get("collected") or "").strip()[:40]
+    document = get_document(number) if number else None
+    return document if document is not None and document.status == "collected" else None
 
 
 @office.route("/pickup/<registration_no>", methods=["GET", "POST"])
@@ -351,7 +361,7 @@ def pickup_document(registration_no: str):
             collect(document, collector, current_user)
             db.session.commit()
             flash(_("Handed over: %(number)s is collected.", number=document.registration_no), "success")
-            return redirect(url_for("office.pickup_desk"))
+            return redirect(url_for("office.pickup_desk", collected=document.registration_no))
         except (CollectionRefused, TransitionRefused) as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
@@ -363,6 +373,21 @@ def pickup_document(registration_no: str):
     db.session.commit()
     return render_template("office/pickup_document.html", tenant=current_tenant, document=document, form=form,
                            rule=rule, rule_label=RULE_LABELS.get(rule), allowed=allowed)
+
+
+@office.get("/documents/<registration_no>/pickup-receipt")
+@staff_required("operator")
+def pickup_receipt(registration_no: str):
+    """The tanda terima of a document collected at the desk, for the collector to sign."""
+    document = _document_or_404(registration_no)
+    collection = collection_of(document)
+    if collection is None:
+        flash(_("This document was not collected at the office: there is no pickup receipt to print."), "warning")
+        return redirect(url_for("office.document", registration_no=document.registration_no))
+    log_staff_access(current_user, "view_document", registration_no, request.remote_addr)
+    db.session.commit()
+    return render_template("office/pickup_receipt.html", tenant=current_tenant, document=document,
+                           collection=collection, number=receipt_number(collection), paper=paper_choice())
 
 
 # -- returns desk --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("office.home", _l("Queue"), "operator", "office.home|office.document"),
     MenuItem("office.import_upload", _l("Import"), "operator", "office.import"),
     MenuItem("office_couriers.handover", _l("Handover desk"), "operator", "office_couriers.handover"),
+    MenuItem("office_couriers.day_handovers", _l("Handover list"), "operator", "office_couriers.day_handovers"),
     MenuItem("office_couriers.deliveries", _l("Deliveries"), "operator", "office_couriers.deliver"),
     MenuItem("office_messages.dead", _l("Messages"), "supervisor", "office_messages"),
     MenuItem("office_portal.bookings", _l("Slot bookings"), "operator", "office_portal.bookings"),

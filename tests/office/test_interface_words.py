@@ -107,7 +107,7 @@ def _delivery(app, slug: str, provider: str, registration_no: str) -> int:
                                 distance_km=0.8, recipient_name="Siti", recipient_phone="+6281234560001",
                                 address="Jl. Sudirman 1", kelurahan="Klandasan Ulu", pickup_code="K7Q2M9",
                                 receipt_pin="4821", provider_ref="GK-11-170563", driver_name="Pak Budi",
-                                driver_plate="KT 1234 AB", seal_number="SEAL-0001")
+                                driver_plate="KT 1234 AB", seal_number="SEAL-0001", handed_over_at=now)
             db.session.add(delivery)
             db.session.flush()
             document.delivery_id = delivery.id
@@ -137,13 +137,14 @@ def seeded(app, staff):
     preview = _upload(office, (HEADER + f"\nBPP-7105,{make_nik(serial=105)},Baru,kk,081234567805,,,\n"
                                         f"BPP-7106,,Kosong,ktp_el,,,,\n").encode())
     balikpapan_trip = _delivery(app, "balikpapan", "gosend", existing)
+    collected = add_document(app, registration_no="BPP-7002", status="collected")
     pos_document = add_document(app, slug="makassar", registration_no="MKS-0001", status="ready",
                                 nik=make_nik(region="737101", serial=7))
     pos_trip = _delivery(app, "makassar", "manual", pos_document)
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         problem = db.session.scalar(db.select(ProblemReport.id).where(ProblemReport.delivery_id == balikpapan_trip))
     return {"office": office, "batch": batch, "preview": preview, "document": existing,
-            "trip": balikpapan_trip, "pos_trip": pos_trip, "problem": problem}
+            "trip": balikpapan_trip, "pos_trip": pos_trip, "problem": problem, "collected": collected}
 
 
 def _pages(seeded) -> list[str]:
@@ -154,7 +155,10 @@ def _pages(seeded) -> list[str]:
             "/balikpapan/office/settings/", "/balikpapan/office/messages/templates",
             "/balikpapan/office/report", "/balikpapan/office/pickup", "/balikpapan/office/returns",
             "/balikpapan/office/staff/", "/balikpapan/office/access-log/", "/balikpapan/office/messages/",
-            "/balikpapan/office/bookings", "/balikpapan/office/handover"]
+            "/balikpapan/office/bookings", "/balikpapan/office/handover",
+            f"/balikpapan/office/deliveries/{seeded['trip']}/handover-record",
+            f"/balikpapan/office/deliveries/{seeded['trip']}/handover-record?paper=80mm",
+            f"/balikpapan/office/documents/{seeded['collected']}/pickup-receipt", "/balikpapan/office/handovers"]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
