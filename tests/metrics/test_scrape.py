@@ -9,9 +9,10 @@ import textwrap
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from saas import create_app
 from saas.config import PROJECT_ROOT
 from saas.jobs import runtime
-from tests.conftest import process_env
+from tests.conftest import base_config, process_env
 from tests.couriers.conftest import DESTINATIONS, request_delivery
 from tests.factories import add_document, make_nik
 
@@ -146,3 +147,26 @@ def test_under_several_processes_the_scrape_adds_every_process_up(app, tmp_path)
               if s.name.endswith("_count") and s.labels["endpoint"] == "health.healthz"]
     assert [(s.labels["city"], s.labels["status_class"], s.value) for s in counts] == [("", "2xx", 6)]
     assert "antar_jobs_queued" in families
+
+
+def test_an_unreachable_database_is_said_and_the_queues_still_answer(tmp_path):
+    app = create_app(base_config(tmp_path, "postgresql://nobody@127.0.0.1:1/none", REDIS_URL=None,
+                                 METRICS_TOKEN=TOKEN))
+    _, samples = scrape(app.test_client())
+    assert sample(samples, "antar_metrics_source_up", source="database") == 0
+    assert sample(samples, "antar_metrics_source_up", source="redis") == 1
+    assert sample(samples, "antar_jobs_queued", queue="notifications") == 0
+
+
+@pytest.mark.services
+def test_a_stopped_redis_is_said_and_the_messages_still_answer(tmp_path, database_url, redis_server):
+    app = create_app(base_config(tmp_path, database_url, REDIS_URL=redis_server.url, METRICS_TOKEN=TOKEN))
+    add_document(app, "balikpapan", status="ready")
+    redis_server.stop()
+    _, samples = scrape(app.test_client())
+    assert sample(samples, "antar_metrics_source_up", source="redis") == 0
+    assert sample(samples, "antar_jobs_queued", queue="notifications") is None
+    assert sample(samples, "antar_metrics_source_up", source="database") == 1
+    waiting = [value for (name, labels), value in samples.items()
+               if name == "antar_messages" and ("city", "balikpapan") in labels]
+    assert waiting == [1]
