@@ -174,6 +174,10 @@ def load_config(overrides: dict | None = None) -> dict:
     config.update(overrides)
     if production:
         _refuse_unsafe_production(config)
+    multiprocess_dir = env.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiprocess_dir and not os.path.isdir(multiprocess_dir):
+        # prometheus_client would fail every request's timing, and so the request, instead.
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR names no directory: {multiprocess_dir}")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:

@@ -50,7 +50,18 @@ REQUEST_SECONDS = Histogram(
 
 
 def observe_request(endpoint: str, city: str, status: int, seconds: float) -> None:
-    REQUEST_SECONDS.labels(endpoint, city, f"{status // 100}xx").observe(seconds)
+    """Never fails the request it times: a full disk under PROMETHEUS_MULTIPROC_DIR costs the
+    timing, said once in the log, not the citizen's page."""
+    global _timing_failed
+    try:
+        REQUEST_SECONDS.labels(endpoint, city, f"{status // 100}xx").observe(seconds)
+    except OSError:
+        if not _timing_failed:
+            _timing_failed = True
+            log.warning("metrics: request timings cannot be written", exc_info=True)
+
+
+_timing_failed = False
 
 
 def exposition(job_runtime: JobRuntime) -> bytes:

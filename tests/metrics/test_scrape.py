@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from saas import create_app
-from saas.config import PROJECT_ROOT
+from saas.config import PROJECT_ROOT, ConfigError, load_config
 from saas.jobs import runtime
 from tests.conftest import base_config, process_env
 from tests.couriers.conftest import DESTINATIONS, request_delivery
@@ -170,3 +170,9 @@ def test_a_stopped_redis_is_said_and_the_messages_still_answer(tmp_path, databas
     waiting = [value for (name, labels), value in samples.items()
                if name == "antar_messages" and ("city", "balikpapan") in labels]
     assert waiting == [1]
+
+
+def test_a_multiprocess_directory_that_is_not_there_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="PROMETHEUS_MULTIPROC_DIR"):
+        load_config({"INSTANCE_DIR": str(tmp_path)})
