@@ -47,6 +47,7 @@ REQUEST_SECONDS = Histogram(
     "Time from a request's arrival to its response, by Flask endpoint, city (where the route has "
     "one) and status class.",
     ("endpoint", "city", "status_class"), registry=None)
+_timing_failed = False  # said once in the log, not at every request
 
 
 def observe_request(endpoint: str, city: str, status: int, seconds: float) -> None:
@@ -59,9 +60,6 @@ def observe_request(endpoint: str, city: str, status: int, seconds: float) -> No
         if not _timing_failed:
             _timing_failed = True
             log.warning("metrics: request timings cannot be written", exc_info=True)
-
-
-_timing_failed = False
 
 
 def exposition(job_runtime: JobRuntime) -> bytes:
