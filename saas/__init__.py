@@ -15,9 +15,8 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from saas import (
-    accounts, api, console, conversation, couriers, documents, events, i18n, jobs, notifications, office, portal,
-    privacy, stats,
-    tenancy,
+    accounts, api, console, conversation, couriers, documents, events, i18n, jobs, metrics, notifications, office,
+    portal, privacy, stats, tenancy,
 )
 from saas.cli import jobs_cli, worker_command
 from saas.config import PROJECT_ROOT, load_config
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 #: The capabilities, lowest layer first: each may import only those before it (and the shared
 #: plumbing of ``saas/``); ``create_app`` wires them in this order, so their subscribers run in it.
 CAPABILITIES = (tenancy, office, accounts, documents, couriers, notifications, portal, privacy, conversation, api,
-                stats, console)
+                stats, metrics, console)
 
 
 def _select_locale():

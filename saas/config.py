@@ -66,6 +66,8 @@ def _refuse_unsafe_production(config: dict) -> None:
         problems.append("ANTAR_DATA_KEY must be 32 random bytes, urlsafe base64 (Fernet.generate_key())")
     if not config.get("WHATSAPP_VERIFY_TOKEN"):
         problems.append("WHATSAPP_VERIFY_TOKEN must be set")
+    if config.get("METRICS_TOKEN") and _weak_secret_key(config["METRICS_TOKEN"]):
+        problems.append("ANTAR_METRICS_TOKEN, when set, must be at least 32 random bytes (e.g. secrets.token_urlsafe(32))")
     if problems:
         raise ConfigError("ANTAR_ENV=production refuses to start: " + "; ".join(problems))
 
@@ -131,6 +133,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "EMBEDDED_WORKER": env.get("ANTAR_EMBEDDED_WORKER", "thread"),
         "SANDBOXES_ENABLED": _flag(env.get("ANTAR_SANDBOXES"), default=not production),
         "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        # Prometheus' bearer token for /metrics; unset, there is no /metrics (404).
+        "METRICS_TOKEN": env.get("ANTAR_METRICS_TOKEN") or None,
         "PASSWORD_HASH_COST": env.get("ANTAR_PASSWORD_HASH_COST", "standard"),
         # Notifications: retry schedule (seconds), when a claim or a queued row counts as lost.
         "NOTIFICATION_RETRY_DELAYS": [float(x) for x in
@@ -170,6 +174,10 @@ def load_config(overrides: dict | None = None) -> dict:
     config.update(overrides)
     if production:
         _refuse_unsafe_production(config)
+    multiprocess_dir = env.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiprocess_dir and not os.path.isdir(multiprocess_dir):
+        # prometheus_client would fail every request's timing, and so the request, instead.
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR names no directory: {multiprocess_dir}")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     else:

@@ -25,7 +25,7 @@ CONTROL_MESSAGE = "Isian ini memuat karakter yang tidak diizinkan."
 
 # -- 1. production refuses sandboxes, weak keys and derived credentials ----------------------------------
 PRODUCTION_VARIABLES = ("ANTAR_ENV", "SECRET_KEY", "ANTAR_DATA_KEY", "DATABASE_URL", "REDIS_URL",
-                        "WHATSAPP_VERIFY_TOKEN", "ANTAR_SANDBOXES")
+                        "WHATSAPP_VERIFY_TOKEN", "ANTAR_SANDBOXES", "ANTAR_METRICS_TOKEN")
 
 
 @pytest.fixture
@@ -46,6 +46,9 @@ def test_a_sound_production_environment_starts_without_sandboxes(production):
     config = load_config()
     assert config["ANTAR_ENV"] == "production" and not config["SANDBOXES_ENABLED"]
     assert config["WHATSAPP_VERIFY_TOKEN"]
+    assert config["METRICS_TOKEN"] is None
+    production.setenv("ANTAR_METRICS_TOKEN", secrets.token_urlsafe(32))
+    assert load_config()["METRICS_TOKEN"]
 
 
 @pytest.mark.parametrize("name, value", [
@@ -57,6 +60,8 @@ def test_a_sound_production_environment_starts_without_sandboxes(production):
     ("ANTAR_DATA_KEY", "k" * 44),                  # not 32 bytes of urlsafe base64
     ("ANTAR_DATA_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),  # 32 zero bytes
     ("WHATSAPP_VERIFY_TOKEN", None),
+    ("ANTAR_METRICS_TOKEN", "metrics"),             # unset is fine (no /metrics); set, it is a secret
+    ("ANTAR_METRICS_TOKEN", "prometheusprometheusprometheus12"),
 ])
 def test_production_refuses_to_start_unsafe(production, name, value):
     if value is None:
