@@ -9,7 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import tomli_w
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -18,6 +19,7 @@ from saas.accounts.models import User
 from saas.console.models import PlatformAuditLog
 from saas.extensions import db
 from saas.jobs import runtime, worker_heartbeats
+from saas.models import utcnow
 from saas.tenancy.services import read_tenant_folder, sync_tenants
 
 
@@ -28,6 +30,46 @@ def audit(user, action: str, target: str | None = None, **detail) -> None:
 
 def audit_sign_in(signed_in) -> None:
     audit(signed_in.user, "sign_in")
+
+
+# -- reads across cities made for a person ------------------------------------------------------------
+_CROSSINGS = "_antar_crossings"
+
+
+def reading_across_cities(reason: str) -> None:
+    """Say why this request reads across cities (a code of ``CROSSING_REASONS``), for the audit."""
+    g.crossing_reason = reason
+
+
+def note_crossing() -> None:
+    """Heard at each read across cities (``watch_crossings``): remembered for this request only;
+    who it was for is settled once the request is answered (``audit_crossings``). A job's crossing,
+    with no request, is the platform's own work and is not written down."""
+    if not has_request_context():
+        return
+    g.setdefault(_CROSSINGS, set()).add(g.get("crossing_reason") or request.endpoint or "unknown")
+
+
+def audit_crossings(response):
+    """After a request that read across cities for a signed-in person or a platform token: one
+    row per reason, written on its own connection so that nothing the request rolls back (or
+    never commits, as a page view does) takes the row with it. Webhooks and citizens' pages,
+    made for no one signed in, leave none."""
+    reasons = g.pop(_CROSSINGS, None)
+    if not reasons:
+        return response
+    token = g.get("api_token")
+    user = current_user if current_user and current_user.is_authenticated else None
+    if user is None and token is None:
+        return response
+    detail = {"token": token.name} if token is not None and user is None else {}
+    table = PlatformAuditLog.__table__
+    now = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(table.insert(), [
+            {"user_id": user.id if user else None, "action": "read_across_cities", "target": reason[:120],
+             "detail": detail, "ip_address": request.remote_addr, "at": now} for reason in sorted(reasons)])
+    return response
 
 
 def recent_audit(limit: int = 200) -> list[PlatformAuditLog]:
