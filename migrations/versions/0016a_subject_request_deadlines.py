@@ -81,4 +81,5 @@ def downgrade():
         batch_op.alter_column('handled_by_id', existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column('handled_at', new_column_name='at', existing_type=sa.DateTime(timezone=True),
                               nullable=False)
+    with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subject_request_tenant_id_at'), ['tenant_id', 'at'], unique=False)
