@@ -140,8 +140,10 @@ def seeded(app, staff):
     pos_document = add_document(app, slug="makassar", registration_no="MKS-0001", status="ready",
                                 nik=make_nik(region="737101", serial=7))
     pos_trip = _delivery(app, "makassar", "manual", pos_document)
+    subject_request = submit(office, "/balikpapan/office/privacy/", {
+        "nik": make_nik(serial=101), "kind": "withdraw", "reason": "Surat permohonan 1/2026"}).headers["Location"]
     return {"office": office, "batch": batch, "preview": preview, "document": existing,
-            "trip": balikpapan_trip, "pos_trip": pos_trip}
+            "trip": balikpapan_trip, "pos_trip": pos_trip, "subject_request": subject_request}
 
 
 def _pages(seeded) -> list[str]:
@@ -151,7 +153,8 @@ def _pages(seeded) -> list[str]:
             "/balikpapan/office/settings/", "/balikpapan/office/messages/templates",
             "/balikpapan/office/report", "/balikpapan/office/pickup", "/balikpapan/office/returns",
             "/balikpapan/office/staff/", "/balikpapan/office/access-log/", "/balikpapan/office/messages/",
-            "/balikpapan/office/bookings", "/balikpapan/office/handover"]
+            "/balikpapan/office/bookings", "/balikpapan/office/handover", "/balikpapan/office/privacy/",
+            seeded["subject_request"]]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
