@@ -238,7 +238,8 @@ def job_action(queue: str, job_id: str, action: str):
 @bp.get("/audit")
 @superadmin_required
 def audit_log():
-    return render_template("console/audit.html", entries=services.recent_audit())
+    return render_template("console/audit.html", entries=services.recent_audit(),
+                           job_crossings=services.job_crossings())
 
 
 # -- the platform API ------------------------------------------------------------------------------

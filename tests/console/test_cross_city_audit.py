@@ -3,6 +3,7 @@ operator reads it, translated, on the console's audit page. Webhooks, jobs and a
 leave no row."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -45,12 +46,34 @@ def test_the_platform_api_is_audited_by_its_token_and_a_city_s_pages_and_jobs_ar
     assert answer.status_code == 200
     assert _crossings(app) == [(None, "compare_api", {"token": "dashboard"})]
 
-    with app.app_context():  # a job (no request, no person) reading across cities
+    with app.app_context():  # the platform's own work (no request, no person) reading across cities
         compare(list_tenants(), date(2026, 11, 1), date(2026, 11, 27))
     number = add_document(app, registration_no="AU-0001")
     supervisor = staff("supervisor")
     assert supervisor.get(f"/balikpapan/office/documents/{number}").status_code == 200
-    assert len(_crossings(app)) == 1
+    assert len(_crossings(app)) == 1  # neither the job nor the city's own page left a row
+
+    make_user(app, None, "superadmin", "root@antar.test")
+    operator = app.test_client()
+    assert sign_in(operator, None, "root@antar.test").status_code == 302
+    page = operator.get("/admin/audit").get_data(as_text=True)
+    counted = page.split("Pembacaan lintas kota oleh platform sendiri", 1)[1]
+    assert "Pekerjaan platform lainnya" in counted and "API: dashboard" in page
+
+
+def test_a_job_reading_across_cities_is_counted_as_the_platforms_work_not_audited(app, client):
+    from saas.jobs import enqueue, runtime
+    from saas.notifications.services import send
+
+    with app.app_context():
+        enqueue(send, 424242, queue="notifications")  # a message's send reads its row across cities
+        assert runtime(app).run_pending() == 1
+    assert _crossings(app) == []
+    make_user(app, None, "superadmin", "root@antar.test")
+    assert sign_in(client, None, "root@antar.test").status_code == 302
+    counted = client.get("/admin/audit").get_data(as_text=True).split(
+        "Pembacaan lintas kota oleh platform sendiri", 1)[1]
+    assert re.search(r"<td>Mengirim pesan</td><td>1</td>", counted)
 
 
 def test_a_city_token_refused_by_the_platform_api_leaves_no_row(app, client):
