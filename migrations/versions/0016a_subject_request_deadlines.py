@@ -1,5 +1,6 @@
-"""privacy: a data-subject request is logged when it comes in, is due 3 × 24 hours later, and is
-closed (done or refused, with a reason) by whoever handled it; correction and consent withdrawal too
+"""privacy: data-subject requests logged on receipt, due 3 × 24 hours later, closed done or refused
+
+Correction and consent withdrawal join export and erasure; who logged and who closed each is kept.
 
 Revision ID: 0016a
 Revises: 0015
