@@ -14,6 +14,7 @@ WEEKDAY_NAMES = {
 #: WTForms' own messages (it ships no Indonesian), so a form's errors come in the reader's language.
 WTFORMS_MESSAGES = (
     _l("This field is required."), _l("Not a valid choice."), _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
     _l("Not a valid decimal value."), _l("Not a valid integer value."), _l("Invalid input."),
     _l("'%(value)s' is not a valid choice for this field."),
     _l("'%(value)s' are not valid choices for this field."),
@@ -113,6 +114,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(wa_number, "wa_number")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(zone_abbreviation, "zone_abbreviation")
     app.add_template_filter(rupiah, "rupiah")
     app.add_template_filter(kilometres, "km")
     app.add_template_filter(number, "number")

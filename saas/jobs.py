@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from redis import Redis
 from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry, SimpleWorker, Worker
@@ -309,6 +309,7 @@ class _AppContextMixin:
 
     def perform_job(self, job, queue, execution):
         with self.app.app_context():
+            g.job_kind = job.func_name  # what the job is, for whoever counts its work (the console)
             return super().perform_job(job, queue, execution)
 
     def _finalize_failure(self, job, queue, execution, exc_info):

@@ -1,4 +1,4 @@
-"""The platform's own audit log: who did what in the console, and when."""
+"""The platform's own audit log: who did what in the console, and who read across cities, and when."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +16,12 @@ AUDIT_ACTION_LABELS = {
     "sign_in": _l("Signed in"), "suspend_city": _l("Suspended a city"), "resume_city": _l("Resumed a city"),
     "onboard_city": _l("Added a city"), "retry_job": _l("Retried a job"), "delete_job": _l("Deleted a job"),
     "invite_admin": _l("Invited a city's first admin"), "go_live": _l("Switched a city live"),
+    "read_across_cities": _l("Read across cities"),
+}
+#: Why a person's request read across cities (``read_across_cities``'s target), as the log reads it.
+CROSSING_REASONS = {
+    "console_home": _l("Cities list (30-day volume)"), "compare": _l("City comparison"),
+    "compare_csv": _l("City comparison, CSV export"), "compare_api": _l("City comparison through the platform API"),
 }
 
 
@@ -37,6 +43,19 @@ class PlatformAuditLog(db.Model):
     @property
     def action_label(self) -> str:
         return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def target_label(self) -> str:
+        if self.action == "read_across_cities":
+            return str(CROSSING_REASONS.get(self.target, self.target))
+        return self.target or ""
+
+    @property
+    def who(self) -> str:
+        if self.user is not None:
+            return self.user.email
+        token = (self.detail or {}).get("token")
+        return f"API: {token}" if token else "–"
 
     @property
     def reason(self) -> str:

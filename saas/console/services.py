@@ -1,6 +1,7 @@
 """The platform operator's work: audit every action, onboard a city as a tenants/ folder, jobs."""
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import tomli_w
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from redis.exceptions import RedisError
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
@@ -18,7 +21,10 @@ from saas.accounts.models import User
 from saas.console.models import PlatformAuditLog
 from saas.extensions import db
 from saas.jobs import runtime, worker_heartbeats
+from saas.models import utcnow
 from saas.tenancy.services import read_tenant_folder, sync_tenants
+
+log = logging.getLogger(__name__)
 
 
 def audit(user, action: str, target: str | None = None, **detail) -> None:
@@ -28,6 +34,98 @@ def audit(user, action: str, target: str | None = None, **detail) -> None:
 
 def audit_sign_in(signed_in) -> None:
     audit(signed_in.user, "sign_in")
+
+
+# -- reads across cities made for a person ------------------------------------------------------------
+_CROSSINGS = "_antar_crossings"
+_JOB_CROSSINGS = "_antar_job_crossings"
+CROSSING_COUNTS_KEY = "antar:crossings:{day}"
+CROSSING_COUNTS_KEPT = 35 * 24 * 3600  # seconds
+#: What the platform's own work that reads across cities is, as the operator reads it.
+JOB_CROSSING_LABELS = {
+    "saas.notifications.services.send": _l("Sending messages"),
+    "webhooks": _l("Couriers' and message providers' webhooks"),
+    "other": _l("Other platform work"),
+}
+
+
+def reading_across_cities(reason: str) -> None:
+    """Say why this request reads across cities (a code of ``CROSSING_REASONS``), for the audit."""
+    g.crossing_reason = reason
+
+
+def note_crossing() -> None:
+    """Heard at each read across cities (``watch_crossings``): remembered for this request, or for
+    this job, and written down once it ends (``audit_crossings``, ``count_job_crossings``)."""
+    if has_request_context():
+        g.setdefault(_CROSSINGS, set()).add(g.get("crossing_reason") or request.endpoint or "unknown")
+        return
+    g.setdefault(_JOB_CROSSINGS, set()).add(g.get("job_kind") or "other")
+
+
+def audit_crossings(response):
+    """After a request that read across cities for a signed-in person or a platform token: one
+    row per reason, written on its own connection so that nothing the request rolls back (or
+    never commits, as a page view does) takes the row with it. A request made for no one (a
+    courier's or a message provider's webhook) is only counted, as a job is."""
+    reasons = g.pop(_CROSSINGS, None)
+    if not reasons:
+        return response
+    token = g.get("api_token")
+    user = current_user if current_user and current_user.is_authenticated else None
+    if user is None and token is None:
+        _count({f"web:{request.endpoint or 'unknown'}"})
+        return response
+    detail = {"token": token.name} if token is not None and user is None else {}
+    table = PlatformAuditLog.__table__
+    now = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(table.insert(), [
+            {"user_id": user.id if user else None, "action": "read_across_cities", "target": reason[:120],
+             "detail": detail, "ip_address": request.remote_addr, "at": now} for reason in sorted(reasons)])
+    return response
+
+
+def count_job_crossings(_error=None) -> None:
+    """When a job's app context ends: its kind counted once for today if it read across cities.
+    The platform's own work needs no row per run; a count per kind per day shows what it does."""
+    kinds = g.pop(_JOB_CROSSINGS, None)
+    if kinds:
+        _count(kinds)
+
+
+def _count(kinds: set[str]) -> None:
+    key = CROSSING_COUNTS_KEY.format(day=utcnow().date().isoformat())
+    try:
+        pipe = runtime().connection().pipeline()
+        for kind in kinds:
+            pipe.hincrby(key, kind, 1)
+        pipe.expire(key, CROSSING_COUNTS_KEPT)
+        pipe.execute()
+    except RedisError as exc:  # a count is not worth failing the job or the answer for
+        log.warning("could not count reads across cities: %s", exc)
+
+
+def job_crossings(days: int = 7) -> list[dict]:
+    """The platform's own reads across cities, per day and kind, the latest day first."""
+    today = utcnow().date()
+    connection = runtime().connection()
+    rows = []
+    for back in range(days):
+        day = today - timedelta(days=back)
+        counts = connection.hgetall(CROSSING_COUNTS_KEY.format(day=day.isoformat()))
+        for kind, count in sorted(counts.items()):
+            kind = kind.decode() if isinstance(kind, bytes) else kind
+            rows.append({"day": day, "kind": kind, "label": _kind_label(kind), "count": int(count)})
+    return rows
+
+
+def _kind_label(kind: str) -> str | None:
+    if kind in JOB_CROSSING_LABELS:
+        return str(JOB_CROSSING_LABELS[kind])
+    if kind.startswith(("web:courier_webhooks.", "web:message_webhooks.")):
+        return str(JOB_CROSSING_LABELS["webhooks"])
+    return None
 
 
 def recent_audit(limit: int = 200) -> list[PlatformAuditLog]:

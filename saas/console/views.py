@@ -80,6 +80,7 @@ def _figures(*, default_range: bool = False):
 @bp.get("/")
 @superadmin_required
 def home():
+    services.reading_across_cities("console_home")
     tenants = list_tenants()
     today = utcnow().date()
     thirty = {f.slug: f.ready for f in compare(tenants, today - timedelta(days=29), today)}
@@ -175,6 +176,7 @@ def _chart_labels() -> dict:
 @bp.get("/compare")
 @superadmin_required
 def compare_page():
+    services.reading_across_cities("compare")
     answer = 200
     try:
         tenants, chosen, first, last, figures = _figures()
@@ -195,6 +197,7 @@ def compare_page():
 @bp.get("/compare.csv")
 @superadmin_required
 def compare_csv():
+    services.reading_across_cities("compare_csv")
     try:
         _tenants, _chosen_tenants, first, last, figures = _figures()
     except InputRefused:  # the comparison page says what is wrong with the dates, in the reader's language
@@ -235,7 +238,8 @@ def job_action(queue: str, job_id: str, action: str):
 @bp.get("/audit")
 @superadmin_required
 def audit_log():
-    return render_template("console/audit.html", entries=services.recent_audit())
+    return render_template("console/audit.html", entries=services.recent_audit(),
+                           job_crossings=services.job_crossings())
 
 
 # -- the platform API ------------------------------------------------------------------------------
@@ -296,6 +300,7 @@ COMPARE_OPERATIONS = {"get": {
 @api.get("/compare")
 @platform_token_required
 def compare_api():
+    services.reading_across_cities("compare_api")
     unknown = sorted(set(request.args) - {"from", "to", "city"})
     if unknown:
         return jsonify({"error": "invalid", "message": f"Unknown parameter: {unknown[0][:40]!r}; "

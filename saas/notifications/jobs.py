@@ -94,7 +94,7 @@ def send_supervisor_digests() -> int:
                 User.tenant_id == tenant.id, User.role.in_(("supervisor", "admin")), User.active.is_(True))).all()
             if not supervisors:
                 continue
-            summary = services.digest_summary(yesterday)
+            summary = services.digest_summary(yesterday, now)
             day = yesterday.strftime("%d-%m-%Y")
             for user in supervisors:
                 if services.was_notified("supervisor_digest", f"{yesterday.isoformat()}:{user.id}"):

@@ -937,7 +937,18 @@ def preview(event: str, language: str) -> tuple[str, str]:
     return body, subject
 
 
-def digest_summary(day) -> str:
+_DIGEST_LINES = "antar_supervisor_digest_lines"
+
+
+def add_digest_lines(app, lines) -> None:
+    """A capability above adds to the supervisors' morning digest: ``lines(now) -> list[str]``,
+    called with the city bound (privacy's requests falling due, for one)."""
+    added = app.extensions.setdefault(_DIGEST_LINES, [])
+    if lines not in added:
+        added.append(lines)
+
+
+def digest_summary(day, now: datetime | None = None) -> str:
     from saas.documents.services import daily_report
 
     report = daily_report(day)
@@ -950,5 +961,7 @@ def digest_summary(day) -> str:
         _("Waiting to be handed over: %(n)d (over 7 days: %(o)d)", n=report["backlog"], o=report["older_than"][7]),
         _("Messages that could not be sent: %(n)d", n=dead),
     ]
+    for more in current_app.extensions.get(_DIGEST_LINES, ()):
+        lines.extend(more(now or utcnow()))
     return "\n".join(lines)
 

@@ -10,9 +10,11 @@ times are never touched, so the daily rollups keep their figures.
 """
 from __future__ import annotations
 
+import hmac
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from saas.accounts.models import StaffAccessLog
 from saas.couriers.models import TERMINAL, CourierCallback, Delivery
@@ -22,7 +24,7 @@ from saas.extensions import db
 from saas.models import utcnow
 from saas.notifications.models import Notification
 from saas.portal.models import PickupBooking, ProblemReport, Rating
-from saas.privacy.models import SubjectRequest
+from saas.privacy.models import ANSWER_WITHIN, REQUEST_KINDS, SubjectRequest
 from saas.privacy.settings import retention_days
 from saas.security import mask_email, mask_nik
 from saas.tenancy.scope import current_tenant
@@ -107,8 +109,9 @@ def export_subject(nik: str) -> dict:
                     for r in _of_documents(Rating, documents)],
         "access_log": [{"at": _iso(r.at), "who": r.who, "action": r.action, "record": r.subject,
                         "reason": r.reason} for r in reads],
-        "requests": [{"kind": r.kind, "at": _iso(r.at), "reason": r.reason, "summary": r.summary}
-                     for r in requests],
+        "requests": [{"kind": r.kind, "received_at": _iso(r.received_at), "due_at": _iso(r.due_at),
+                      "status": r.status, "handled_at": _iso(r.handled_at), "reason": r.reason,
+                      "outcome": r.outcome, "summary": r.summary} for r in requests],
     }
 
 
@@ -160,17 +163,133 @@ def erase_subject(nik: str, now: datetime | None = None) -> dict:
     return summary
 
 
-def record_request(kind: str, nik: str, reason: str, user, summary: dict) -> SubjectRequest:
+class RequestRefused(ValueError):
+    """What the office asked cannot be done (a wrong NIK, a time that cannot be, a closed request);
+    ``message`` says why in the reader's language, and nothing has changed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+#: A request logged late (it came by post, say) may say it arrived up to this long ago.
+OLDEST_RECEIPT = timedelta(days=30)
+#: A clock a little ahead of the server's is not a request from the future.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def log_request(kind: str, nik: str, reason: str, user, received_at: datetime | None = None,
+                now: datetime | None = None) -> SubjectRequest:
+    """An open request of the bound city, due 3 × 24 hours after it was received."""
+    now = now or utcnow()
+    received_at = received_at or now
+    if received_at > now + CLOCK_SLACK:
+        raise RequestRefused(_("A request cannot have been received in the future."))
+    if received_at < now - OLDEST_RECEIPT:
+        raise RequestRefused(_("A request received more than 30 days ago cannot be logged here."))
+    if kind not in REQUEST_KINDS:
+        raise RequestRefused(_("Choose what the citizen asks for."))
     number = clean_nik(nik)
     request = SubjectRequest(tenant_id=current_tenant.id, kind=kind, nik_hash=identity_hash(number),
-                             nik_masked=mask_nik(number), reason=reason.strip()[:300], handled_by_id=user.id,
-                             at=utcnow(), summary=summary)
+                             nik_masked=mask_nik(number), reason=reason.strip()[:300], received_at=received_at,
+                             due_at=received_at + ANSWER_WITHIN, status="open", logged_by_id=user.id, summary={})
     db.session.add(request)
+    db.session.flush()
     return request
 
 
+def get_request(request_id: int) -> SubjectRequest | None:
+    """One request of the bound city (another city's is not found)."""
+    return db.session.scalar(sa.select(SubjectRequest).where(SubjectRequest.id == request_id))
+
+
+def open_requests() -> list[SubjectRequest]:
+    """The bound city's open requests, the most urgent first."""
+    return list(db.session.scalars(sa.select(SubjectRequest).where(SubjectRequest.status == "open")
+                                   .order_by(SubjectRequest.due_at, SubjectRequest.id)))
+
+
 def recent_requests(limit: int = 50) -> list[SubjectRequest]:
-    return list(db.session.scalars(sa.select(SubjectRequest).order_by(SubjectRequest.id.desc()).limit(limit)))
+    """The bound city's closed requests, the latest first."""
+    return list(db.session.scalars(sa.select(SubjectRequest).where(SubjectRequest.status != "open")
+                                   .order_by(SubjectRequest.handled_at.desc(), SubjectRequest.id.desc())
+                                   .limit(limit)))
+
+
+def matching_nik(subject_request: SubjectRequest, nik: str) -> str:
+    """The clean NIK typed to carry the request out, if it is the request's own (else RequestRefused):
+    the NIK is never kept in clear, so the office types it again to act on it."""
+    number = clean_nik(nik)
+    if not hmac.compare_digest(identity_hash(number), subject_request.nik_hash):
+        raise RequestRefused(_("This NIK is not the one of the request (%(nik)s).", nik=subject_request.nik_masked))
+    return number
+
+
+def _still_open(subject_request: SubjectRequest) -> None:
+    if not subject_request.is_open:
+        raise RequestRefused(_("This request is already closed."))
+
+
+def close_request(subject_request: SubjectRequest, user, *, status: str = "done", outcome: str | None = None,
+                  summary: dict | None = None, now: datetime | None = None) -> SubjectRequest:
+    """Done (with what was done) or refused (with why); a closed request stays as it was closed."""
+    _still_open(subject_request)
+    if status not in ("done", "refused"):
+        raise ValueError(status)
+    subject_request.status = status
+    subject_request.handled_by_id = user.id
+    subject_request.handled_at = now or utcnow()
+    subject_request.outcome = (outcome or "").strip()[:300] or None
+    subject_request.summary = summary or {}
+    return subject_request
+
+
+def carry_out_export(subject_request: SubjectRequest, nik: str, user) -> dict:
+    """The citizen's copy, and the request closed as done."""
+    _still_open(subject_request)
+    if subject_request.kind != "export":
+        raise RequestRefused(_("This request does not ask for a copy of the data."))
+    number = matching_nik(subject_request, nik)
+    data = export_subject(number)
+    close_request(subject_request, user, summary={key: len(value) for key, value in data.items()
+                                                  if isinstance(value, list)})
+    return data
+
+
+def carry_out_erasure(subject_request: SubjectRequest, nik: str, user) -> dict:
+    """Erase what the law allows, and close the request as done with what was erased."""
+    _still_open(subject_request)
+    if subject_request.kind != "erase":
+        raise RequestRefused(_("This request does not ask for erasure."))
+    number = matching_nik(subject_request, nik)
+    summary = erase_subject(number)
+    close_request(subject_request, user, summary=summary)
+    return summary
+
+
+def time_left(subject_request: SubjectRequest, now: datetime | None = None) -> str:
+    """What the office reads next to a request: the hours left before it is due, or past it."""
+    now = now or utcnow()
+    seconds = int((subject_request.due_at - now).total_seconds())
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    if seconds >= 0:
+        return _("%(hours)d h %(minutes)d min left", hours=hours, minutes=minutes)
+    return _("%(hours)d h %(minutes)d min overdue", hours=hours, minutes=minutes)
+
+
+#: The supervisors' morning digest names what falls due within this time.
+DUE_SOON = timedelta(hours=24)
+
+
+def digest_lines(now: datetime) -> list[str]:
+    """For the supervisors' digest: the bound city's requests overdue, and due within 24 hours."""
+    due = db.session.scalars(sa.select(SubjectRequest.due_at).where(
+        SubjectRequest.status == "open", SubjectRequest.due_at < now + DUE_SOON)).all()
+    if not due:
+        return []
+    overdue = sum(1 for moment in due if moment < now)
+    return [_("Data-subject requests: %(overdue)d overdue, %(soon)d due within 24 hours",
+              overdue=overdue, soon=len(due) - overdue)]
 
 
 # -- retention ---------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Offers to every package above it:
 - ``models``: ``Tenant``;
 - ``scope``: ``current_tenant`` (the one way to name the bound city), ``tenant_bound``,
-  ``all_tenants`` (the explicit, audited way across cities), ``TenantScoped``;
+  ``all_tenants`` (the explicit, audited way across cities), ``watch_crossings`` (hear of each
+  read across cities), ``TenantScoped``;
 - ``services``: reading ``tenants/<slug>/`` (``sync_tenants``), ``get_tenant``, suspend/resume;
 - ``settings``: ``register_section`` for each capability's part of tenant.toml, and the field types;
 - ``web``: ``city_blueprint`` (routes under ``/<slug>/`` that resolve and bind the city, from the

@@ -20,7 +20,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
 from werkzeug.local import LocalProxy
@@ -116,6 +116,26 @@ def tenant_bound(tenant, session=None):
         tell_database(sess)
 
 
+_CROSSING_WATCHERS = "antar_crossing_watchers"
+
+
+def watch_crossings(app, watcher) -> None:
+    """A capability above hears of every read across cities: ``watcher()`` is called, in the app
+    context that crosses, each time a session starts to (an ``all_tenants()`` block, or one
+    statement with ``execution_options(all_tenants=True)``). The console audits those made for a
+    person; the watcher must be cheap and must not query."""
+    watchers = app.extensions.setdefault(_CROSSING_WATCHERS, [])
+    if watcher not in watchers:
+        watchers.append(watcher)
+
+
+def _crossing() -> None:
+    if not has_app_context():
+        return
+    for watcher in current_app.extensions.get(_CROSSING_WATCHERS, ()):
+        watcher()
+
+
 @contextmanager
 def all_tenants(session=None):
     """The explicit opt-out: inside this block the session reads and writes across cities.
@@ -123,6 +143,14 @@ def all_tenants(session=None):
     On PostgreSQL this is the one path through the row-level security policies' other branch
     (``antar.all_tenants = on``, set for the transaction while the block lasts)."""
     sess = _session(session)
+    if not sess.info.get(ALL_TENANTS_KEY, False):
+        _crossing()
+    with _across(sess):
+        yield sess
+
+
+@contextmanager
+def _across(sess):
     before = sess.info.get(ALL_TENANTS_KEY, False)
     sess.info[ALL_TENANTS_KEY] = True
     tell_database(sess)
@@ -224,8 +252,9 @@ def _narrow_to_bound_tenant(state):
     session = state.session
     if state.execution_options.get(ALL_TENANTS_KEY) and not session.info.get(ALL_TENANTS_KEY):
         # One statement across cities: the database is told so for that statement only.
+        _crossing()
         if session.connection().dialect.name == "postgresql":
-            with all_tenants(session):
+            with _across(session):
                 result = state.invoke_statement()
             return result
         return

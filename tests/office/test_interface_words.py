@@ -143,8 +143,11 @@ def seeded(app, staff):
     pos_trip = _delivery(app, "makassar", "manual", pos_document)
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         problem = db.session.scalar(db.select(ProblemReport.id).where(ProblemReport.delivery_id == balikpapan_trip))
+    subject_request = submit(office, "/balikpapan/office/privacy/", {
+        "nik": make_nik(serial=101), "kind": "withdraw", "reason": "Surat permohonan 1/2026"}).headers["Location"]
     return {"office": office, "batch": batch, "preview": preview, "document": existing,
-            "trip": balikpapan_trip, "pos_trip": pos_trip, "problem": problem, "collected": collected}
+            "trip": balikpapan_trip, "pos_trip": pos_trip, "problem": problem, "collected": collected,
+            "subject_request": subject_request}
 
 
 def _pages(seeded) -> list[str]:
@@ -158,7 +161,8 @@ def _pages(seeded) -> list[str]:
             "/balikpapan/office/bookings", "/balikpapan/office/handover",
             f"/balikpapan/office/deliveries/{seeded['trip']}/handover-record",
             f"/balikpapan/office/deliveries/{seeded['trip']}/handover-record?paper=80mm",
-            f"/balikpapan/office/documents/{seeded['collected']}/pickup-receipt", "/balikpapan/office/handovers"]
+            f"/balikpapan/office/documents/{seeded['collected']}/pickup-receipt", "/balikpapan/office/handovers",
+            "/balikpapan/office/privacy/", seeded["subject_request"]]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -1,5 +1,6 @@
-"""A data-subject request in the office: export everything on one NIK, erase what the law allows,
-recorded; supervisors only, CSRF-protected, in Bahasa Indonesia; nobody else's data touched."""
+"""A data-subject request in the office: logged, then carried out from its page (export everything on
+one NIK, erase what the law allows), recorded; supervisors only, CSRF-protected, in Bahasa Indonesia;
+nobody else's data touched."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,17 @@ from tests.conftest import csrf_token_from, submit
 from tests.privacy.conftest import LONG_AGO
 
 PAGE = "/balikpapan/office/privacy/"
+
+
+def log_request(client, nik: str, kind: str, reason: str, page: str = PAGE) -> str:
+    """Log the request as it comes in; the page to carry it out from."""
+    logged = submit(client, page, {"nik": nik, "kind": kind, "reason": reason})
+    assert logged.status_code == 302, logged.get_data(as_text=True)
+    return logged.headers["Location"]
+
+
+def carry_out(client, request_page: str, data: dict):
+    return submit(client, request_page, data, action=request_page + "/carry-out")
 
 
 def _snapshot(app, slug, number):
@@ -47,7 +59,8 @@ def test_a_supervisor_exports_everything_held_on_one_nik_as_json(app, staff, cit
     client = staff("supervisor")
     page = client.get(PAGE)
     assert page.status_code == 200 and "Permintaan subjek data" in page.get_data(as_text=True)
-    response = submit(client, PAGE, {"nik": subject.nik, "kind": "export", "reason": "Surat permohonan 12/2026"})
+    request_page = log_request(client, subject.nik, "export", "Surat permohonan 12/2026")
+    response = carry_out(client, request_page, {"nik": subject.nik})
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
@@ -68,8 +81,8 @@ def test_a_supervisor_exports_everything_held_on_one_nik_as_json(app, staff, cit
     assert "7201" not in text and "7301" not in text  # nobody else's data
     with app.app_context(), all_tenants():
         [request] = db.session.scalars(sa.select(SubjectRequest)).all()
-        assert (request.kind, request.reason, request.handled_by.email) == (
-            "export", "Surat permohonan 12/2026", "supervisor@balikpapan.test")
+        assert (request.kind, request.status, request.reason, request.handled_by.email) == (
+            "export", "done", "Surat permohonan 12/2026", "supervisor@balikpapan.test")
         assert request.summary["documents"] == 2
         logged = db.session.scalars(sa.select(StaffAccessLog).where(StaffAccessLog.action == "subject_export")).one()
         assert logged.subject == data["nik"] and logged.reason == "Surat permohonan 12/2026"
@@ -91,12 +104,12 @@ def test_erasure_removes_what_the_law_allows_and_keeps_the_registry_and_the_roll
     elsewhere_before = _snapshot(app, "samarinda", elsewhere.numbers[0])
     client = staff("supervisor")
 
-    refused = submit(client, PAGE, {"nik": subject.nik, "kind": "erase", "reason": "Permintaan warga"})
+    request_page = log_request(client, subject.nik, "erase", "Permintaan warga 3/2026")
+    refused = carry_out(client, request_page, {"nik": subject.nik})
     assert refused.status_code == 400 and "Centang kotak" in refused.get_data(as_text=True)
     assert _snapshot(app, "balikpapan", subject.numbers[0])["address"] == "Jl. Melati No. 7101, RT 04"
 
-    response = submit(client, PAGE, {"nik": subject.nik, "kind": "erase", "reason": "Permintaan warga 3/2026",
-                                     "confirm": "y"})
+    response = carry_out(client, request_page, {"nik": subject.nik, "confirm": "y"})
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Dihapus untuk NIK" in shown
@@ -117,7 +130,7 @@ def test_erasure_removes_what_the_law_allows_and_keeps_the_registry_and_the_roll
         assert (trip.status, trip.seal_number) == ("delivered", "S-7101")
         assert compute_city_day(get_tenant("balikpapan"), tenant_days[0]) == before_figures
         request = db.session.scalars(sa.select(SubjectRequest)).one()
-        assert request.kind == "erase" and request.summary["documents_kept_open"] == 1
+        assert (request.kind, request.status) == ("erase", "done") and request.summary["documents_kept_open"] == 1
         assert request.summary["deliveries_erased"] == 1 and request.summary["messages_erased"] == 1
     assert _snapshot(app, "balikpapan", neighbour.numbers[0]) == neighbour_before
     assert _snapshot(app, "samarinda", elsewhere.numbers[0]) == elsewhere_before
@@ -142,6 +155,6 @@ def test_only_supervisors_with_a_token_and_a_real_nik(app, staff, client, citize
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SubjectRequest)) == 0
     # another city's supervisor never sees Balikpapan's citizen
     other = staff("supervisor", slug="samarinda")
-    response = submit(other, "/samarinda/office/privacy/", {"nik": subject.nik, "kind": "export",
-                                                             "reason": "salah kota"})
+    theirs = log_request(other, subject.nik, "export", "salah kota", page="/samarinda/office/privacy/")
+    response = carry_out(other, theirs, {"nik": subject.nik})
     assert json.loads(response.get_data(as_text=True))["documents"] == []
