@@ -196,19 +196,23 @@ def fan_out_round(app, port: int, count: int, prefix: str, seen: int) -> dict:
 
 def held_round(app, port: int, count: int, prefix: str, seen: int) -> dict:
     """The outbox's own rate: every message waiting before the workers may start."""
+    from rq import Worker
     from rq.suspension import resume, suspend
 
     per_city = {slug: count // len(CITIES) + (1 if i < count % len(CITIES) else 0) for i, slug in enumerate(CITIES)}
     documents = register(app, per_city, prefix)
     connection = runtime(app).connection()
     suspend(connection)
-    # A worker already waiting on its queues takes one more job before it sees the suspension:
-    # give each an empty one and wait until both are done.
+    # A worker blocked waiting on its queues sees the suspension only after its next job: empty
+    # jobs wake them, then the ones left over are dropped once every worker says it is suspended.
     queue = runtime(app).queue("default")
     queue.enqueue_many([queue.prepare_data("builtins.len", ("",)) for _ in range(4)])
-    while queue.count or queue.started_job_registry.count:
-        time.sleep(0.05)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60
+    while not all(w.get_state() == "suspended" for w in Worker.all(connection=connection)):
+        if time.monotonic() > deadline:
+            raise SystemExit("the workers did not suspend within a minute")
+        time.sleep(0.1)
+    queue.empty()
     committed: dict[str, float] = {}
     started = time.time()
     mark_interleaved(app, documents, committed)
