@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
 from saas.models import BigIntPK, Timestamps, UTCDateTime
-from saas.tenancy.scope import TenantScoped
+from saas.tenancy.scope import TenantScoped, same_city_key
 
 
 class Conversation(TenantScoped, Timestamps, db.Model):
@@ -23,17 +23,22 @@ class Conversation(TenantScoped, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     phone: Mapped[str] = mapped_column(sa.String(20))  # E.164
-    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id", ondelete="SET NULL"))
+    document_id: Mapped[int | None] = mapped_column(BigIntPK)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     handled_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The courier quote last offered in the chat, so "Pesan" books what the citizen saw.
     courier_offer: Mapped[dict | None] = mapped_column(sa.JSON)
 
-    document = relationship("Document")
+    document = relationship("Document", primaryjoin="Conversation.document_id == Document.id",
+                            foreign_keys="Conversation.document_id")
     handled_by = relationship("User")
 
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "phone"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "phone"),
+        sa.Index(None, "tenant_id", "id", unique=True),  # what messages of the same city point at
+        same_city_key("conversation", "document_id", "document"),
+    )
 
 
 class ChatMessage(TenantScoped, db.Model):
@@ -43,22 +48,26 @@ class ChatMessage(TenantScoped, db.Model):
     __tablename__ = "chat_message"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(sa.ForeignKey("conversation.id", ondelete="CASCADE"))
-    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id", ondelete="SET NULL"))
+    conversation_id: Mapped[int] = mapped_column(BigIntPK)
+    document_id: Mapped[int | None] = mapped_column(BigIntPK)
     direction: Mapped[str] = mapped_column(sa.String(3))
     wamid: Mapped[str | None] = mapped_column(sa.String(160))
     kind: Mapped[str] = mapped_column(sa.String(20))
     reply: Mapped[str | None] = mapped_column(sa.String(64))
     text: Mapped[str] = mapped_column(sa.Text())
-    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notification.id", ondelete="SET NULL"))
+    notification_id: Mapped[int | None] = mapped_column(BigIntPK)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    notification = relationship("Notification")
+    notification = relationship("Notification", primaryjoin="ChatMessage.notification_id == Notification.id",
+                                foreign_keys="ChatMessage.notification_id")
     user = relationship("User")
 
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "wamid"),
+        same_city_key("chat_message", "conversation_id", "conversation", ondelete="CASCADE"),
+        same_city_key("chat_message", "document_id", "document"),
+        same_city_key("chat_message", "notification_id", "notification"),
         sa.Index(None, "tenant_id", "conversation_id", "at"),
         sa.Index(None, "tenant_id", "document_id"),
         sa.CheckConstraint("direction in ('in', 'out')", name="direction"),

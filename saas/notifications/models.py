@@ -93,6 +93,7 @@ class Notification(TenantScoped, Timestamps, db.Model):
         same_city_key("notification", "document_id", "document", ondelete="CASCADE"),
         same_city_key("notification", "delivery_id", "delivery"),
         sa.UniqueConstraint("tenant_id", "event_key", "channel"),
+        sa.Index(None, "tenant_id", "id", unique=True),  # what chat messages of the same city point at
         sa.Index(None, "tenant_id", "document_id"),
         sa.Index(None, "tenant_id", "status", "updated_at"),
         sa.Index(None, "tenant_id", "created_at"),
