@@ -13,6 +13,8 @@ def document_ready(moved: DocumentMoved) -> None:
     document, event = moved.document, moved.event
     if event.to_status != "ready":
         return
+    if event.actor_kind == "citizen":
+        return  # the citizen put it back (a slot or a courier request cancelled): not news to them
     if event.id is None:
         db.session.flush()
     notify("document_ready", f"{document.id}:{event.id}", document=document)

@@ -83,6 +83,8 @@ def test_pickup_in_the_chat_books_the_slot_and_cancels_it(app, message_gateways)
     assert "dibatalkan" in cancelled["text"]
     assert document(app, "CH-PICK1").status == "ready"
     assert count(app, PickupBooking, status="booked") == 0
+    # The citizen put it back themselves: no fresh "your document is ready" on top of the chat's answer.
+    assert len([n for n in outbox(app) if n.event == "document_ready"]) == 1
 
 
 def test_a_duplicate_webhook_changes_nothing(app, client, message_gateways):
