@@ -71,6 +71,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn, name):
+    """SQLite: a savepoint taken with no transaction open would start one of its own, which its
+    RELEASE commits (so a later failure could not undo it), and whose first reads pin a snapshot
+    that another writer's commit makes unwritable ("database is locked" at once, no waiting).
+    Open the transaction first, taking the write lock (waiting ``busy_timeout`` for it)."""
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 @event.listens_for(Pool, "checkout")
 def _drop_connections_the_server_closed(dbapi_connection, connection_record, connection_proxy):
     """Instead of a round trip to the server on every checkout (``pool_pre_ping``), one non-blocking

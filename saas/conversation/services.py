@@ -353,8 +353,10 @@ class Bot:
             return
         destination = couriers.Destination(**offer["destination"])
         try:
+            # The courier is asked for its price before the savepoint: no HTTP call inside a
+            # transaction (on SQLite a snapshot held across it meets another writer's commit).
+            quoted = couriers.quote(destination, offer["provider"])
             with db.session.begin_nested():
-                quoted = couriers.quote(destination, offer["provider"])
                 delivery = couriers.request_delivery(couriers.family_of(self.document), destination, offer["provider"],
                                                      quoted, Actor.citizen())
         except couriers.DeliveryRefused as refused:
