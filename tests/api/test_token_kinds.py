@@ -118,6 +118,11 @@ def test_each_kind_sees_and_moves_only_its_own_documents(app, client):
     assert client.get(f"{API}/documents", headers=_auth(live)).get_json()["total"] == 1
     with app.app_context(), tenant_bound(get_tenant("balikpapan")):
         assert get_document("REAL-0001").status == "received"
+    again = client.post(f"{API}/documents", json={"documents": [
+        document_values(8, registration_no="UJI-0002"), document_values(9, registration_no="REAL-0001")]},
+        headers=_auth(live)).get_json()
+    assert [e["errors"]["registration_no"] for e in again["errors"]] == [
+        "Already registered, as test data (with a test token).", "Already registered."]
 
 
 def test_no_courier_is_booked_for_test_data(app, client):
