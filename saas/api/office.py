@@ -25,7 +25,8 @@ def settings_page():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        token, new_token = create_token(tenant=current_tenant, name=form.name.data, created_by=current_user)
+        token, new_token = create_token(tenant=current_tenant, name=form.name.data, created_by=current_user,
+                                        kind=form.kind.data)
         log_staff_access(current_user, "create_api_token", token.prefix, request.remote_addr)
         db.session.commit()
         flash(_("Token made. Copy it now: it will not be shown again."), "success")

@@ -49,7 +49,10 @@ def build_spec() -> dict:
     spec = APISpec(title="Antar API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "City APIs (a city's Bearer token) and the platform API "
-                                        "(a platform token). Errors are JSON: {error, message}."})
+                                        "(a platform token). Errors are JSON: {error, message}. A city's token is "
+                                        "live (antar_live_…) or test (antar_test_…): a test token answers exactly as a "
+                                        "live one, but the documents it registers are test data (\"test\": true), seen "
+                                        "and moved by test tokens only, never messaged nor sent by courier."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     # Nested schemas first: the plugin would otherwise register them under the same names.
     for name in ("EventOut", "ItemError", "DocumentIn", "DocumentOut", "DocumentDetail", "DocumentsIn",

@@ -47,6 +47,8 @@ class DocumentOutSchema(Schema):
     created_at = fields.DateTime()
     ready_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+    test = fields.Boolean(attribute="is_test",
+                          metadata={"description": "made with a test token: never messaged nor sent by courier"})
 
 
 class DocumentDetailSchema(DocumentOutSchema):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from saas.api.models import ApiToken
+from saas.api.models import TOKEN_KINDS, ApiToken
 from saas.extensions import db
 from saas.models import utcnow
 from saas.tenancy.scope import current_tenant
@@ -14,18 +14,31 @@ from saas.tenancy.scope import current_tenant
 TOKEN_PREFIX = "antar_"
 
 
+class TokenKindRefused(ValueError):
+    """A kind of token that does not exist: nothing is made."""
+
+
+def token_start(kind: str) -> str:
+    """What a token's value starts with, so its kind shows wherever it is pasted: antar_test_…"""
+    return f"{TOKEN_PREFIX}{kind}_"
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(*, tenant, name: str, created_by=None) -> tuple[ApiToken, str]:
+def create_token(*, tenant, name: str, created_by=None, kind: str = "live") -> tuple[ApiToken, str]:
     """A new token; the plain value is returned once and never stored."""
+    if kind not in TOKEN_KINDS:
+        raise TokenKindRefused(f"Unknown token kind {str(kind)[:20]!r}: use 'live' or 'test'.")
+    if kind == "test" and tenant is None:
+        raise TokenKindRefused("A test token belongs to a city: the platform's tokens are live.")
     name = " ".join((name or "").split())[:80]
     if not name:
         raise ValueError("A token needs a name that says what it is for.")
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(tenant_id=tenant.id if tenant else None, name=name, token_hash=_digest(raw),
-                     prefix=raw[:14], created_by_id=created_by.id if created_by else None)
+    raw = token_start(kind) + secrets.token_urlsafe(32)
+    token = ApiToken(tenant_id=tenant.id if tenant else None, name=name, token_hash=_digest(raw), kind=kind,
+                     prefix=raw[:16], created_by_id=created_by.id if created_by else None)
     db.session.add(token)
     db.session.flush()
     return token, raw

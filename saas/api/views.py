@@ -72,6 +72,15 @@ def _actor() -> Actor:
     return Actor.system(f"API: {g.api_token.name}")
 
 
+def _token_document(registration_no: str) -> Document | None:
+    """The document, if it is of the token's kind: a test token never sees nor moves a real
+    document (marking one ready would message a citizen), a live token never a test one."""
+    document = get_document(registration_no.upper())
+    if document is None or document.is_test != g.api_token.is_test:
+        return None
+    return document
+
+
 @bp.post("/documents")
 @city_token_required
 @api_limit
@@ -95,14 +104,21 @@ def create_documents():
             errors.append({"index": index, "registration_no": number, "reason": item.reason,
                            "errors": item.errors})
     existing = existing_registration_numbers([item.values["registration_no"] for _, item in checked])
+    # A live script tried earlier with a test token finds its numbers taken: say by what.
+    held_by_tests = set()
+    if existing and not g.api_token.is_test:
+        held_by_tests = set(db.session.scalars(sa.select(Document.registration_no).where(
+            Document.registration_no.in_(sorted(existing)), Document.is_test.is_(True))))
     fresh = []
     for index, item in checked:
         if item.values["registration_no"] in existing:
+            said = ("Already registered, as test data (with a test token)."
+                    if item.values["registration_no"] in held_by_tests else "Already registered.")
             errors.append({"index": index, "registration_no": item.values["registration_no"],
-                           "reason": REASON_EXISTS, "errors": {"registration_no": "Already registered."}})
+                           "reason": REASON_EXISTS, "errors": {"registration_no": said}})
         else:
             fresh.append(item)
-    numbers = register_many(fresh, _actor(), note="API")
+    numbers = register_many(fresh, _actor(), note="API", is_test=g.api_token.is_test)
     db.session.commit()
     created = db.session.scalars(sa.select(Document).where(Document.registration_no.in_(numbers))
                                  .order_by(Document.id)).all() if numbers else []
@@ -117,7 +133,7 @@ def list_documents():
     unknown = sorted(set(request.args) - {"status", "doc_type", "page", "per_page"})
     if unknown:
         return error(422, "invalid", f"Unknown parameter: {unknown[0][:40]!r}; use status, doc_type, page, per_page.")
-    statement = sa.select(Document)
+    statement = sa.select(Document).where(Document.is_test.is_(g.api_token.is_test))
     status, doc_type = request.args.get("status"), request.args.get("doc_type")
     if status:
         if status not in STATUSES:
@@ -150,7 +166,7 @@ def list_documents():
 @city_token_required
 @api_limit
 def get_one(registration_no: str):
-    document = get_document(registration_no.upper())
+    document = _token_document(registration_no)
     if document is None:
         return error(404, "not_found", "No such document in this city.")
     log_staff_access(None, "api_view_document", document.registration_no, request.remote_addr, api_token=g.api_token)
@@ -162,7 +178,7 @@ def get_one(registration_no: str):
 @city_token_required
 @api_limit
 def move(registration_no: str):
-    document = get_document(registration_no.upper())
+    document = _token_document(registration_no)
     if document is None:
         return error(404, "not_found", "No such document in this city.")
     try:

@@ -185,6 +185,12 @@ def _unique_pickup_code() -> str:
             return code
 
 
+def _refuse_test_data(documents: list[Document]) -> None:
+    """Test data (made with a test API token) has no envelope: no courier is ever booked for it."""
+    if any(d.is_test for d in documents):
+        raise DeliveryRefused(_l("This is test data, made with a test API token: no courier is booked for it."))
+
+
 def request_delivery(documents: list[Document], destination: Destination, provider_name: str,
                      quoted: Quote, actor: Actor, now: datetime | None = None) -> Delivery:
     """The citizen chose a courier: the envelope is prepared and, where the city books, a job books it."""
@@ -192,6 +198,7 @@ def request_delivery(documents: list[Document], destination: Destination, provid
     settings = courier_settings()
     if not documents or any(d.status not in REQUESTABLE for d in documents):
         raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
+    _refuse_test_data(documents)
     check_service_hours(now)
     check_quota(now)
     distance = check_area(destination, provider_name)
@@ -227,6 +234,7 @@ def order_by_citizen(documents: list[Document], recipient_name: str, recipient_p
     tenant = current_tenant
     if not documents or any(d.status not in REQUESTABLE for d in documents):
         raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
+    _refuse_test_data(documents)
     check_service_hours(now)
     check_quota(now)
     moment = now or utcnow()
@@ -258,6 +266,8 @@ def book(delivery: Delivery) -> str:
     """Book the trip with the courier's API, exactly once however often the job is retried."""
     if delivery.status != "quoted" or delivery.provider_ref:
         return "already booked"
+    if any(d.is_test for d in delivery.documents):
+        return "test data: never booked"
     provider = provider_for(delivery.provider)
     delivery.booking_attempts += 1
     if delivery.booking_attempts > 1:

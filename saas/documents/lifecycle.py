@@ -127,7 +127,8 @@ def transition(document: Document, to_status: str, actor: Actor, note: str | Non
     if to_status in ("delivered", "collected", "cancelled"):
         document.closed_at = moment
     db.session.add(event)
-    count_moves(document.tenant_id, {document_from: -1, to_status: +1})
+    if not document.is_test:
+        count_moves(document.tenant_id, {document_from: -1, to_status: +1})
     events.publish(DocumentMoved(document, event))
     return event
 
@@ -138,7 +139,8 @@ def record_received(document: Document, actor: Actor, note: str | None = None) -
                           to_status="received", actor_kind=actor.kind, actor_user_id=actor.user_id,
                           actor_label=actor.label, note=note, at=document.created_at or utcnow())
     db.session.add(event)
-    count_moves(document.tenant_id, {"received": +1})
+    if not document.is_test:
+        count_moves(document.tenant_id, {"received": +1})
     return event
 
 
@@ -169,7 +171,8 @@ def recount_statuses() -> dict[str, int]:
     from saas.tenancy.scope import current_tenant
 
     counts = dict(db.session.execute(
-        sa.select(Document.status, sa.func.count()).group_by(Document.status)).all())
+        sa.select(Document.status, sa.func.count()).where(Document.is_test.is_(False))
+        .group_by(Document.status)).all())
     db.session.execute(sa.delete(DocumentStatusCount))
     if counts:
         db.session.execute(sa.insert(DocumentStatusCount), [

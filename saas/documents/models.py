@@ -79,6 +79,8 @@ class Document(TenantScoped, Timestamps, db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(sa.Integer())
     # The courier trip the document is on, or was last on.
     delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
+    # Made with a test API token: no envelope on the shelf, so no message, no courier, no figures.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Optimistic locking: two desks (or a desk and a courier callback) may move it at once.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -91,12 +91,13 @@ def home():
         answer = 400
     query = QueueQuery(status=status, doc_type=doc_type, q=request.args.get("q", "").strip()[:60],
                        nik_hash=searched_nik["hash"] if searched_nik else None,
-                       received_from=received_from, received_to=received_to)
+                       received_from=received_from, received_to=received_to, test=request.args.get("test") == "1")
     documents, has_older, has_newer = queue_page(query, after_id=after_id, before_id=before_id)
     filters = {k: v for k, v in {"status": status, "doc_type": doc_type, "q": query.q,
                                   "nik": "1" if searched_nik else None,
                                   "from": received_from and received_from.isoformat(),
-                                  "to": received_to and received_to.isoformat()}.items() if v}
+                                  "to": received_to and received_to.isoformat(),
+                                  "test": "1" if query.test else None}.items() if v}
     return render_template(
         "office/queue.html", tenant=current_tenant, documents=documents, counts=status_counts(),
         query=query, filters=filters, tab_filters={k: v for k, v in filters.items() if k != "status"},
@@ -118,7 +119,7 @@ def search():
     if request.method == "GET" or not EmptyForm().validate_on_submit():
         return redirect(url_for("office.home"))
     text = (request.form.get("q") or "").strip()[:60]
-    keep = {k: request.form.get(k) for k in ("status", "doc_type", "from", "to") if request.form.get(k)}
+    keep = {k: request.form.get(k) for k in ("status", "doc_type", "from", "to", "test") if request.form.get(k)}
     digits = "".join(ch for ch in text if ch.isdigit())
     # 6471 0117 0890 0001, 6471-0545-0890-0002, 64.71.01.170890.0001 or "NIK 6471…": a NIK all the same.
     if len(digits) == 16 and (text.translate(_NIK_SEPARATORS).isdigit() or redact_niks(text) != text):

@@ -19,6 +19,7 @@ NOTIFICATION_STATUS_LABELS = {
     "failed": _l("Failed, will retry"),
     "dead": _l("Gave up"),
     "superseded": _l("Not sent: no longer true"),
+    "test": _l("Not sent: test data"),
 }
 NOTIFICATION_STATUSES = tuple(NOTIFICATION_STATUS_LABELS)
 #: What each kind of message is about, as the office reads it.
@@ -97,7 +98,7 @@ class Notification(TenantScoped, Timestamps, db.Model):
         sa.Index(None, "tenant_id", "document_id"),
         sa.Index(None, "tenant_id", "status", "updated_at"),
         sa.Index(None, "tenant_id", "created_at"),
-        sa.CheckConstraint("status in ('pending', 'queued', 'sent', 'delivered', 'failed', 'dead', 'superseded')",
+        sa.CheckConstraint("status in ('pending', 'queued', 'sent', 'delivered', 'failed', 'dead', 'superseded', 'test')",
                            name="status"),
         sa.CheckConstraint("channel in ('whatsapp', 'sms', 'email')", name="channel"),
     )

@@ -46,7 +46,7 @@ BUSINESS_NUMBER = "whatsapp:number"
 #: jobs import services, never the other way.
 DRAIN_JOB = "saas.notifications.jobs.drain"
 SENDABLE = ("pending", "queued", "failed")
-STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4, "superseded": 4}
+STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4, "superseded": 4, "test": 4}
 #: Two lanes, two RQ queues; workers take the transactional one first (``saas.jobs.QUEUE_NAMES``).
 TRANSACTIONAL, BULK = "notifications", "notifications_bulk"
 #: Reminders and digests can wait; everything a citizen is waiting to hear cannot.
@@ -189,6 +189,13 @@ def _held_by_trial(recipient: str) -> bool:
     return recipient.lower() not in allowed and _digits(recipient) not in allowed
 
 
+def _is_test(document: Document | None, delivery) -> bool:
+    """About test data (made with a test API token): the message is kept, marked, and never sent."""
+    if document is not None and document.is_test:
+        return True
+    return delivery is not None and any(d.is_test for d in delivery.documents)
+
+
 def notify(event: str, occurrence: str, *, document: Document | None = None, delivery=None,
            user=None, extra: dict | None = None, channels: list[str] | None = None,
            language: str | None = None) -> Notification | None:
@@ -223,7 +230,9 @@ def notify(event: str, occurrence: str, *, document: Document | None = None, del
             template=f"antar_{event}", params=params, subject=subject, body=body,
             html=_email_html(body, subject) if channel_name == "email" else None, status="pending",
         )
-        if _held_by_trial(recipient):  # kept in the outbox for the office to see, never sent
+        if _is_test(document, delivery):  # written for the office to read, never handed to a gateway
+            notification.status = "test"
+        elif _held_by_trial(recipient):  # kept in the outbox for the office to see, never sent
             notification.status, notification.last_error = "superseded", TRIAL_HELD
         db.session.add(notification)
         db.session.flush()
@@ -249,10 +258,11 @@ def say(occurrence: str, *, recipient: str, body: str, payload: dict, document: 
     notification = Notification(
         tenant_id=tenant.id, document_id=document.id if document is not None else None, event=CHAT_EVENT,
         event_key=event_key, channel="whatsapp", recipient=recipient, language=language, template="session",
-        params=[], payload=payload, body=body, status="pending")
+        params=[], payload=payload, body=body, status="test" if _is_test(document, None) else "pending")
     db.session.add(notification)
     db.session.flush()
-    after_commit(enqueue_sends, (tenant.id, TRANSACTIONAL, notification.id))
+    if notification.status == "pending":
+        after_commit(enqueue_sends, (tenant.id, TRANSACTIONAL, notification.id))
     events.publish(NotificationChanged(notification))
     return notification
 

@@ -30,7 +30,7 @@ from saas.security import mask_email, mask_nik
 from saas.tenancy.scope import current_tenant
 
 #: A message in one of these states is finished: nothing will read its recipient or body again.
-FINISHED_MESSAGES = ("sent", "delivered", "dead", "superseded")
+FINISHED_MESSAGES = ("sent", "delivered", "dead", "superseded", "test")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -57,13 +57,15 @@ def compute_city_day(tenant: Tenant, day: date, now: datetime | None = None) -> 
     """A city's figures for one of its local days, straight from its raw rows (bound to it)."""
     start, end = day_bounds(tenant, day)
     ev = DocumentEvent
+    # Test data (made with a test API token) is no city's work: it never enters the figures.
+    real = sa.and_(Document.id == ev.document_id, Document.is_test.is_(False))
     moves = dict(db.session.execute(
-        sa.select(ev.to_status, sa.func.count()).where(
+        sa.select(ev.to_status, sa.func.count()).join(Document, real).where(
             ev.at >= start, ev.at < end, ev.to_status.in_(("collected", "delivered")))
         .group_by(ev.to_status)).all())
-    ready = db.session.scalar(sa.select(sa.func.count()).select_from(ev).where(
+    ready = db.session.scalar(sa.select(sa.func.count()).select_from(ev).join(Document, real).where(
         ev.at >= start, ev.at < end, ev.to_status == "ready", ev.from_status == "received")) or 0
-    handed = db.session.execute(sa.select(ev.at, Document.ready_at).join(Document, Document.id == ev.document_id)
+    handed = db.session.execute(sa.select(ev.at, Document.ready_at).join(Document, real)
                                 .where(ev.at >= start, ev.at < end, ev.to_status.in_(("collected", "delivered")),
                                        Document.ready_at.is_not(None))).all()
     hours = [(at - ready_at).total_seconds() / 3600 for at, ready_at in handed]
@@ -71,12 +73,14 @@ def compute_city_day(tenant: Tenant, day: date, now: datetime | None = None) -> 
         Delivery.closed_at >= start, Delivery.closed_at < end, Delivery.status != "cancelled")
         .group_by(Delivery.status)).all())
     messages = dict(db.session.execute(sa.select(Notification.status, sa.func.count()).where(
-        Notification.created_at >= start, Notification.created_at < end).group_by(Notification.status)).all())
-    ratings = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Rating.score), 0)).where(
-        Rating.at >= start, Rating.at < end)).one()
+        Notification.created_at >= start, Notification.created_at < end, Notification.status != "test")
+        .group_by(Notification.status)).all())
+    ratings = db.session.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Rating.score), 0))
+                                 .join(Document, sa.and_(Document.id == Rating.document_id, Document.is_test.is_(False)))
+                                 .where(Rating.at >= start, Rating.at < end)).one()
     moment = min(end, now or utcnow())
     backlog = db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
-        Document.ready_at < moment - timedelta(days=BACKLOG_DAYS),
+        Document.ready_at < moment - timedelta(days=BACKLOG_DAYS), Document.is_test.is_(False),
         sa.or_(Document.closed_at.is_(None), Document.closed_at >= moment))) or 0
     figures = {
         "ready": ready, "collected": moves.get("collected", 0), "delivered": moves.get("delivered", 0),
