@@ -8,7 +8,7 @@ PostgreSQL answered a city's first page (``tenant_id = X ORDER BY id DESC``) by 
 key down from the newest document of any city, stepping over another city's newer rows; the
 ``(tenant_id, id)`` index serves the same order but looks dearer to the planner, and an
 ``ORDER BY tenant_id, id`` is no help since the planner drops a key that equals a constant. The
-queue now orders by ``CAST(id AS NUMERIC)`` there, which only this index gives.
+queue now orders by ``CAST(id AS DOUBLE PRECISION)`` there, which only this index gives.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ def upgrade():
         return  # SQLite orders by id itself (see ``queue_order``)
     # A plain CREATE INDEX holds writes to ``document`` while it builds (seconds per million rows).
     op.create_index('ix_document_tenant_id_queue_order', 'document',
-                    ['tenant_id', sa.text('(CAST(id AS NUMERIC))')], unique=False)
+                    ['tenant_id', sa.text('(CAST(id AS DOUBLE PRECISION))')], unique=False)
 
 
 def downgrade():

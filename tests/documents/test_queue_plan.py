@@ -126,5 +126,8 @@ def test_postgresql_reads_the_queue_through_city_leading_indexes(app, two_cities
     assert _indexes(plans["registration no."]) == {"ix_document_tenant_id_registration_no_prefix"}
     assert _indexes(plans["NIK tail"]) == {"ix_document_tenant_id_nik_tail_hash",
                                           "ix_document_tenant_id_registration_no_prefix"}
+    for label in ("deep page", "back a page"):
+        keyset = [node["Index Cond"] for node in plans[label] if "Index Cond" in node]
+        assert any("(id)" in cond for cond in keyset), ("the keyset bound is the index's range", label, keyset)
     prefix = [node for node in plans["registration no."] if node.get("Index Name", "").endswith("_prefix")]
     assert "registration_no" in prefix[0]["Index Cond"], "the prefix is the index's range, not a filter"
