@@ -112,6 +112,14 @@ class Document(TenantScoped, Timestamps, db.Model):
         sa.Index("ix_document_tenant_id_registration_no_prefix", "tenant_id", "registration_no",
                  postgresql_ops={"registration_no": "varchar_pattern_ops"}),
         sa.Index(None, "tenant_id", "status", "ready_at"),
+        # The queue's newest-first order on PostgreSQL (``queue_order``): an order the primary key
+        # cannot give, so the planner reads the city's own rows instead of walking ``id`` down
+        # through every newer city's. A double, not a numeric: under row-level security only
+        # leakproof operators become index conditions (the keyset bound), and float8's are; it is
+        # exact for ids below 2**53.
+        # SQLite orders by id itself and has no use for it.
+        sa.Index("ix_document_tenant_id_queue_order", "tenant_id",
+                 sa.text("(CAST(id AS DOUBLE PRECISION))")).ddl_if(dialect="postgresql"),
         sa.Index(None, "tenant_id", "delivery_id"),
         sa.CheckConstraint(
             "status in ('received', 'ready', 'pickup_booked', 'delivery_requested', 'with_courier',"

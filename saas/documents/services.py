@@ -272,6 +272,46 @@ class QueueQuery:
     test: bool = False
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def registration_prefix(prefix: str):
+    """Registration numbers starting with ``prefix``, taken literally.
+
+    On PostgreSQL a range of the pattern-ops index rather than ``LIKE``: under row-level security
+    only leakproof operators may become index conditions, and ``LIKE`` is not one (the city's rows
+    would be scanned); ``~>=~`` and ``~<~`` are.
+    """
+    literal = Document.registration_no.startswith(prefix, autoescape=True)
+    if not _on_postgresql():
+        return literal
+    column = Document.registration_no
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # no string holds a surrogate: the next character is U+E000
+        last = 0xE000
+    if last > 0x10FFFF:
+        return sa.and_(column.op("~>=~", is_comparison=True)(prefix), literal)
+    return sa.and_(column.op("~>=~", is_comparison=True)(prefix),
+                   column.op("~<~", is_comparison=True)(prefix[:-1] + chr(last)))
+
+
+def queue_order(query: QueueQuery):
+    """What the queue's pages run down, newest first: the document's id, in a form whose index leads
+    with the city.
+
+    A status tab orders by ``id``, which its ``(tenant_id, status, id)`` index gives. Otherwise
+    PostgreSQL orders by ``CAST(id AS DOUBLE PRECISION)``, which only ``ix_document_tenant_id_queue_order``
+    gives: told ``ORDER BY id``, it walked the primary key down from the newest document of any
+    city, stepping over every newer city's rows (and ``ORDER BY tenant_id, id`` is no different
+    to it, a key equal to a constant is dropped). A double keeps every id below 2**53 exact, and its
+    comparisons are leakproof, so row-level security lets the keyset bound be an index condition.
+    """
+    if query.status or not _on_postgresql():
+        return Document.id
+    return sa.cast(Document.id, sa.Double)
+
+
 def queue_statement(query: QueueQuery):
     statement = sa.select(Document).where(Document.is_test.is_(query.test))
     if query.status:
@@ -286,12 +326,11 @@ def queue_statement(query: QueueQuery):
         statement = statement.where(Document.nik_hash == query.nik_hash)
     text = (query.q or "").strip()
     if text:
-        digits = re.sub(r"\D", "", text)
         if text.isdigit() and len(text) == 4:
-            statement = statement.where(sa.or_(Document.nik_tail_hash == tail_hash(digits),
-                                               Document.registration_no.startswith(text)))
+            statement = statement.where(sa.or_(Document.nik_tail_hash == tail_hash(text),
+                                               registration_prefix(text)))
         elif any(ch.isdigit() for ch in text):
-            statement = statement.where(Document.registration_no.startswith(text.upper()))
+            statement = statement.where(registration_prefix(text.upper()))
         else:
             statement = statement.where(Document.owner_name_search.contains(text.lower()))
     return statement
@@ -304,16 +343,16 @@ def queue_page(query: QueueQuery, *, after_id: int | None = None,
     Returns (documents, has_older, has_newer).
     """
     statement = queue_statement(query)
+    key = queue_order(query)
     if before_id is not None:  # going back towards newer documents
-        rows = list(db.session.scalars(statement.where(Document.id > before_id)
-                                       .order_by(Document.id.asc()).limit(per_page + 1)))
+        rows = list(db.session.scalars(statement.where(key > before_id).order_by(key.asc()).limit(per_page + 1)))
         has_newer = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         has_older = True
     else:
         if after_id is not None:
-            statement = statement.where(Document.id < after_id)
-        rows = list(db.session.scalars(statement.order_by(Document.id.desc()).limit(per_page + 1)))
+            statement = statement.where(key < after_id)
+        rows = list(db.session.scalars(statement.order_by(key.desc()).limit(per_page + 1)))
         has_older = len(rows) > per_page
         rows = rows[:per_page]
         has_newer = after_id is not None
