@@ -156,11 +156,17 @@ def opening_words(opening: datetime, now: datetime | None = None) -> str:
 
 
 def deliveries_today(now: datetime | None = None) -> int:
+    return deliveries_on(_local_now(now).date())
+
+
+def deliveries_on(day) -> int:
+    """The day's courier trips: asked for that day, or waiting to be booked at its opening."""
     tenant = current_tenant
-    local = _local_now(now)
-    start = datetime.combine(local.date(), time.min, tzinfo=tenant.zone)
+    start = datetime.combine(day, time.min, tzinfo=tenant.zone)
+    end = start + timedelta(days=1)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(
-        Delivery.created_at >= start, Delivery.created_at < start + timedelta(days=1),
+        sa.or_(sa.and_(Delivery.created_at >= start, Delivery.created_at < end),
+               sa.and_(Delivery.book_at >= start, Delivery.book_at < end)),
         Delivery.previous_delivery_id.is_(None))) or 0
 
 
@@ -172,11 +178,10 @@ def check_quota(now: datetime | None = None) -> None:
 
 
 def check_scheduled_quota(book_at: datetime) -> None:
-    """Trips waiting for one opening count against that day's quota."""
+    """A trip waiting for an opening counts against the quota of the opening's day."""
+    tenant = current_tenant
     quota = courier_settings().get("daily_quota", 100)
-    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(
-        Delivery.book_at == book_at, Delivery.status == "quoted")) or 0
-    if waiting >= quota:
+    if deliveries_on(book_at.astimezone(tenant.zone).date()) >= quota:
         raise DeliveryRefused(_l("The %(quota)d courier deliveries of the next opening are all taken. "
                                  "Book a pickup slot at the office instead.", quota=quota))
 

@@ -160,3 +160,20 @@ def test_citizen_link_cities_are_not_offered_a_booking_they_make_themselves(app,
                 "gosend", services.Quote(15000, 2.0, "instant"), Actor.citizen(), now=MONDAY_EVENING,
                 at_next_opening=True)
     assert deliveries_count(app) == before
+
+
+def test_trips_waiting_for_an_opening_count_against_that_days_quota(app, monkeypatch):
+    from saas.couriers.services import DeliveryRefused
+
+    with app.app_context():
+        tenant = get_tenant("balikpapan")
+        tenant.courier_settings = {**tenant.courier_settings, "daily_quota": 1}
+        db.session.commit()
+    _clock(monkeypatch, MONDAY_EVENING)
+    request_delivery(app, now=MONDAY_EVENING, at_next_opening=True)
+    with pytest.raises(DeliveryRefused, match="jam buka berikutnya sudah penuh"):
+        request_delivery(app, now=MONDAY_EVENING, at_next_opening=True)
+    tuesday_morning = TUESDAY_OPENING.replace(hour=1)  # 09.00 WITA
+    with pytest.raises(DeliveryRefused, match="hari ini sudah habis"):
+        request_delivery(app, now=tuesday_morning)
+    assert deliveries_count(app) == 1
