@@ -313,6 +313,17 @@ class Bot:
         settings, providers = couriers.courier_settings(), couriers.enabled_providers()
         try:
             couriers.check_service_hours()
+        except couriers.DeliveryRefused as refused:
+            # As on the portal: outside hours the form takes the request and books it at the opening.
+            opening = couriers.next_opening() if settings.get("mode") == "office_booking" and providers else None
+            with force_locale(self.language):
+                body = self.t("courier_refused", reason=str(refused.message))
+                if opening is not None:
+                    body += "\n" + self.t("courier_next_opening", when=couriers.opening_words(opening),
+                                           link=self.courier_form_link())
+            self.send(body)
+            return
+        try:
             couriers.check_quota()
         except couriers.DeliveryRefused as refused:
             with force_locale(self.language):

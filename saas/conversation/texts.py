@@ -27,6 +27,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "payer_citizen": "Anda membayar ongkos kurir; kantor tidak menambah biaya.",
         "courier_form": "Isi alamat pengantaran di halaman ini (tanpa NIK), lalu lihat ongkosnya: {link}",
         "courier_refused": "{reason}",
+        "courier_next_opening": "Anda tetap bisa meminta kurir sekarang di halaman ini; kami memesankannya pada jam "
+                                "buka berikutnya, {when}, dengan perkiraan ongkos: {link}",
         "ordered": "Kurir sedang dipesan untuk {document_type}. PIN penerimaan Anda: {receipt_pin}. Berikan "
                    "hanya kepada pengemudi saat amplop bersegel diterima. Kabar pengemudi menyusul di sini.",
         "order_dropped": "Baik, kurir tidak dipesan. Dokumen tetap menunggu di kantor.",
@@ -70,6 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "payer_citizen": "You pay the courier; the office adds nothing.",
         "courier_form": "Fill in the delivery address on this page (no NIK needed), then see the price: {link}",
         "courier_refused": "{reason}",
+        "courier_next_opening": "You can still ask for the courier now on this page; we book it at the next "
+                                "opening, {when}, at an estimated price: {link}",
         "ordered": "A courier is being booked for the {document_type}. Your receipt PIN: {receipt_pin}. Give it "
                    "only to the driver when you receive the sealed envelope. The driver's news follows here.",
         "order_dropped": "All right, no courier is booked. The document still waits at the office.",

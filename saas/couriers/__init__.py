@@ -34,7 +34,8 @@ def wire(app) -> None:
     bus = events.bus(app)
     bus.check(DocumentMoving, courier_lets_go)
     bus.subscribe(DocumentMoved, trip_follows_document)
-    jobs.register_periodic(app, courier_jobs.poll_silent_deliveries, courier_jobs.purge_old_addresses)
+    jobs.register_periodic(app, courier_jobs.poll_silent_deliveries, courier_jobs.book_scheduled_deliveries,
+                          courier_jobs.purge_old_addresses)
     add_document_panel(app, trip_panel)
     for blueprint in (webhooks, office, driver):
         app.register_blueprint(blueprint)

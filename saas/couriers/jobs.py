@@ -1,4 +1,5 @@
-"""Courier jobs: booking (retried, never twice), polling the silent, purging old addresses."""
+"""Courier jobs: booking (retried, never twice), booking at the opening, polling the silent, purging old
+addresses."""
 from __future__ import annotations
 
 import logging
@@ -74,6 +75,27 @@ def poll_silent_deliveries() -> int:
                     services.schedule_booking(delivery)
             db.session.commit()
     return asked
+
+
+@periodic(queue="couriers", interval=120)
+def book_scheduled_deliveries() -> int:
+    """At each city's courier opening, book the trips asked for while couriers were off: quoted
+    again, booked once (the same locked path as any booking), and the citizen is told either way.
+    A courier that is down now is simply tried again on the next round."""
+    booked = 0
+    for tenant in db.session.scalars(sa.select(Tenant).where(Tenant.status == "active").order_by(Tenant.id)).all():
+        with tenant_bound(tenant):
+            if not services.courier_hours_open():
+                continue
+            due = services.due_scheduled_deliveries()
+        for delivery_id in due:
+            try:
+                outcome = book_delivery(tenant.id, delivery_id)
+            except ProviderError:
+                log.warning("scheduled delivery %s not booked yet; next round", delivery_id, exc_info=True)
+                continue
+            booked += outcome in ("booked", "adopted", "awaiting callback")
+    return booked
 
 
 @periodic(queue="default", interval=6 * 3600)

@@ -80,6 +80,9 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     rebook_count: Mapped[int] = mapped_column(default=0)
     previous_delivery_id: Mapped[int | None] = mapped_column(BigIntPK)
     booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Asked for outside courier hours: the trip waits 'quoted' until this opening, then is booked
+    # at the courier's price of that moment (``fee`` holds the estimate until then).
+    book_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The courier's own time of the latest status it reported: an older word is never applied.
     provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -117,6 +120,11 @@ class Delivery(TenantScoped, Timestamps, db.Model):
     @property
     def status_label(self) -> str:
         return str(DELIVERY_STATUS_LABELS.get(self.status, self.status))
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Waiting for the next courier opening to be booked."""
+        return self.status == "quoted" and self.book_at is not None and self.provider_ref is None
 
     @property
     def is_open(self) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,7 +19,7 @@ from saas.documents.lifecycle import Actor, DocumentMoved, DocumentMoving, Trans
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km
-from saas.i18n import clock, zone_abbreviation
+from saas.i18n import clock, local_date, rupiah, zone_abbreviation
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
@@ -118,12 +118,55 @@ def check_service_hours(now: datetime | None = None) -> None:
             zone=zone_abbreviation(tenant.timezone)))
 
 
-def deliveries_today(now: datetime | None = None) -> int:
+def courier_hours_open(now: datetime | None = None) -> bool:
+    try:
+        check_service_hours(now)
+    except DeliveryRefused:
+        return False
+    return True
+
+
+def next_opening(now: datetime | None = None) -> datetime | None:
+    """The next moment couriers take envelopes again (the city's local time): the start of courier
+    hours on the first day from today the office is not shut; None past two months of closures."""
     tenant = current_tenant
     local = _local_now(now)
-    start = datetime.combine(local.date(), time.min, tzinfo=tenant.zone)
+    opens = time.fromisoformat((courier_settings().get("service_hours") or {}).get("start", "00:00"))
+    closed = calendar.closed_days(local.date(), local.date() + timedelta(days=60))
+    for n in range(61):
+        day = local.date() + timedelta(days=n)
+        moment = datetime.combine(day, opens, tzinfo=tenant.zone)
+        if day not in closed and moment > local:
+            return moment
+    return None
+
+
+def opening_words(opening: datetime, now: datetime | None = None) -> str:
+    """The next opening as the citizen says it: "besok, Selasa 1 Desember, pukul 08.00 WITA"."""
+    tenant = current_tenant
+    local = opening.astimezone(tenant.zone)
+    today = _local_now(now).date()
+    words = dict(day=local_date(local.date(), "EEEE d MMMM"), time=clock(local.strftime("%H:%M")),
+                 zone=zone_abbreviation(tenant.timezone))
+    if local.date() == today:
+        return str(_l("today, %(day)s, at %(time)s %(zone)s", **words))
+    if local.date() == today + timedelta(days=1):
+        return str(_l("tomorrow, %(day)s, at %(time)s %(zone)s", **words))
+    return str(_l("%(day)s, at %(time)s %(zone)s", **words))
+
+
+def deliveries_today(now: datetime | None = None) -> int:
+    return deliveries_on(_local_now(now).date())
+
+
+def deliveries_on(day) -> int:
+    """The day's courier trips: asked for that day, or waiting to be booked at its opening."""
+    tenant = current_tenant
+    start = datetime.combine(day, time.min, tzinfo=tenant.zone)
+    end = start + timedelta(days=1)
     return db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(
-        Delivery.created_at >= start, Delivery.created_at < start + timedelta(days=1),
+        sa.or_(sa.and_(Delivery.created_at >= start, Delivery.created_at < end),
+               sa.and_(Delivery.book_at >= start, Delivery.book_at < end)),
         Delivery.previous_delivery_id.is_(None))) or 0
 
 
@@ -132,6 +175,15 @@ def check_quota(now: datetime | None = None) -> None:
     if deliveries_today(now) >= quota:
         raise DeliveryRefused(_l("Today's %(quota)d courier deliveries are all taken. Try again tomorrow, "
                                  "or book a pickup slot at the office.", quota=quota))
+
+
+def check_scheduled_quota(book_at: datetime) -> None:
+    """A trip waiting for an opening counts against the quota of the opening's day."""
+    tenant = current_tenant
+    quota = courier_settings().get("daily_quota", 100)
+    if deliveries_on(book_at.astimezone(tenant.zone).date()) >= quota:
+        raise DeliveryRefused(_l("The %(quota)d courier deliveries of the next opening are all taken. "
+                                 "Book a pickup slot at the office instead.", quota=quota))
 
 
 def check_area(destination: Destination, provider_name: str) -> float:
@@ -192,15 +244,27 @@ def _refuse_test_data(documents: list[Document]) -> None:
 
 
 def request_delivery(documents: list[Document], destination: Destination, provider_name: str,
-                     quoted: Quote, actor: Actor, now: datetime | None = None) -> Delivery:
-    """The citizen chose a courier: the envelope is prepared and, where the city books, a job books it."""
+                     quoted: Quote, actor: Actor, now: datetime | None = None, *,
+                     at_next_opening: bool = False) -> Delivery:
+    """The citizen chose a courier: the envelope is prepared and, where the city books, a job books it.
+
+    Outside courier hours, ``at_next_opening`` records the request with its estimate instead of
+    refusing it; ``book_scheduled`` books it when the couriers open. In hours it is booked now."""
     tenant = current_tenant
     settings = courier_settings()
     if not documents or any(d.status not in REQUESTABLE for d in documents):
         raise DeliveryRefused(_l("Only documents that are ready can be sent by courier."))
     _refuse_test_data(documents)
-    check_service_hours(now)
-    check_quota(now)
+    book_at = None
+    if at_next_opening and not courier_hours_open(now):
+        opening = next_opening(now)
+        if opening is None or settings.get("mode", "office_booking") != "office_booking":
+            check_service_hours(now)  # refuses, saying when couriers work
+        book_at = opening.astimezone(timezone.utc)
+        check_scheduled_quota(book_at)
+    else:
+        check_service_hours(now)
+        check_quota(now)
     distance = check_area(destination, provider_name)
     moment = now or utcnow()
     delivery = Delivery(
@@ -211,15 +275,19 @@ def request_delivery(documents: list[Document], destination: Destination, provid
         address=destination.address, kecamatan_code=destination.kecamatan_code, kelurahan=destination.kelurahan,
         latitude=destination.latitude, longitude=destination.longitude,
         driver_note=redact_niks(destination.driver_note or "")[:300] or None,
-        pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin(),
+        pickup_code=_unique_pickup_code(), receipt_pin=new_receipt_pin(), book_at=book_at,
     )
     db.session.add(delivery)
     db.session.flush()
     for document in documents:
         document.delivery = delivery
-        transition(document, "delivery_requested", actor,
-                   str(_l("Courier delivery requested (%(provider)s).", provider=courier_name(provider_name))))
-    if delivery.mode == "office_booking" and PROVIDERS[provider_name].has_api:
+        if book_at is None:
+            note = _l("Courier delivery requested (%(provider)s).", provider=courier_name(provider_name))
+        else:
+            note = _l("Courier delivery requested (%(provider)s), to be booked at the next opening: %(when)s.",
+                      provider=courier_name(provider_name), when=opening_words(book_at, now))
+        transition(document, "delivery_requested", actor, str(note))
+    if book_at is None and delivery.mode == "office_booking" and PROVIDERS[provider_name].has_api:
         schedule_booking(delivery)
     return delivery
 
@@ -269,6 +337,8 @@ def book(delivery: Delivery) -> str:
     if any(d.is_test for d in delivery.documents):
         return "test data: never booked"
     provider = provider_for(delivery.provider)
+    if delivery.book_at is not None and delivery.booking_attempts == 0 and not _price_still_agreed(delivery):
+        return "price rose"
     delivery.booking_attempts += 1
     if delivery.booking_attempts > 1:
         # An earlier attempt may have reached the courier and lost only its answer.
@@ -289,6 +359,58 @@ def book(delivery: Delivery) -> str:
         return "refused"
     _adopt(delivery, booking.ref, booking.provider_status, booking.tracking_url, source="booking")
     return "booked"
+
+
+#: How far the courier's price at the opening may exceed the estimate the citizen agreed to and still
+#: be booked without asking again: 10 %, and never less than Rp2.000 (couriers' prices move in such steps).
+PRICE_TOLERANCE_SHARE = 0.10
+PRICE_TOLERANCE_MIN = 2000
+
+
+def price_limit(estimate: int) -> int:
+    return estimate + max(PRICE_TOLERANCE_MIN, int(round(estimate * PRICE_TOLERANCE_SHARE)))
+
+
+def _price_still_agreed(delivery: Delivery) -> bool:
+    """A scheduled trip is quoted again at the opening. Within the tolerance (or when the office
+    pays) the new price stands; above it nothing is booked: the trip fails with the new price as
+    its reason, so the citizen is told and chooses again, never charged more than agreed unasked."""
+    try:
+        fresh = provider_for(delivery.provider).quote(pickup_place(), dropoff_place(delivery))
+    except ProviderError as exc:
+        if exc.transient:
+            raise
+        fail(delivery, str(exc), source="booking")
+        return False
+    if not fresh.serviceable:
+        fail(delivery, fresh.reason or "not serviceable", source="booking")
+        return False
+    estimate = delivery.fee
+    if fresh.price is not None and estimate is not None and delivery.payer == "citizen" \
+            and fresh.price > price_limit(estimate):
+        reason = str(_l("the courier's price rose from %(estimate)s to %(price)s; ask again if that suits you",
+                        estimate=rupiah(estimate), price=rupiah(fresh.price)))
+        fail(delivery, reason, source="booking")
+        delivery.office_alert = str(_l("Not booked at the opening: %(why)s. The citizen was told.", why=reason))
+        return False
+    delivery.fee = fresh.price if fresh.price is not None else delivery.fee
+    delivery.service = fresh.service or delivery.service
+    delivery.cash_on_delivery = fresh.cash_on_delivery
+    return True
+
+
+def due_scheduled_deliveries(now: datetime | None = None) -> list[int]:
+    """Trips asked for outside courier hours whose opening has come (lost rounds included)."""
+    return list(db.session.scalars(sa.select(Delivery.id).where(
+        Delivery.status == "quoted", Delivery.book_at.is_not(None), Delivery.book_at <= (now or utcnow()),
+        Delivery.provider_ref.is_(None), Delivery.mode == "office_booking").order_by(Delivery.book_at, Delivery.id)))
+
+
+def scheduled_deliveries() -> list[Delivery]:
+    """What the office will see booked at the next openings."""
+    return list(db.session.scalars(sa.select(Delivery).where(
+        Delivery.status == "quoted", Delivery.book_at.is_not(None), Delivery.provider_ref.is_(None))
+        .order_by(Delivery.book_at, Delivery.id)))
 
 
 def _adopt(delivery: Delivery, ref: str, provider_status: str, tracking_url: str | None, *, source: str) -> None:
@@ -618,7 +740,8 @@ def unbooked_deliveries(older_than: timedelta) -> list[Delivery]:
     api_providers = [name for name, provider in PROVIDERS.items() if provider.has_api]
     return list(db.session.scalars(sa.select(Delivery).where(
         Delivery.status == "quoted", Delivery.mode == "office_booking", Delivery.provider_ref.is_(None),
-        Delivery.provider.in_(api_providers), Delivery.created_at < cutoff)))
+        Delivery.provider.in_(api_providers), Delivery.created_at < cutoff,
+        Delivery.book_at.is_(None))))  # scheduled trips are the scheduled-booking job's
 
 
 def purge_old_addresses(now: datetime | None = None) -> int:

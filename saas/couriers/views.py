@@ -104,7 +104,10 @@ def deliveries():
         statement = statement.where(Delivery.status.not_in(("delivered", "cancelled", "failed", "returned")))
     elif show == "attention":
         statement = statement.where(Delivery.office_alert.is_not(None))
-    rows = db.session.scalars(statement).all()
+    if show == "scheduled":
+        rows = services.scheduled_deliveries()
+    else:
+        rows = db.session.scalars(statement).all()
     return render_template("couriers/deliveries.html", tenant=current_tenant, deliveries=rows, show=show,
                            providers=PROVIDERS)
 

@@ -142,6 +142,8 @@ class CourierHours:
     open_now: bool
     closed_message: str | None
     next_opening: datetime | None  # local time of the next opening, when closed now
+    next_opening_words: str | None = None  # "besok, Selasa 1 Desember, pukul 08.00 WITA"
+    can_schedule: bool = False  # closed now, but the request can be booked at the next opening
 
     @property
     def text(self) -> str:
@@ -161,19 +163,12 @@ def courier_hours(now: datetime | None = None) -> CourierHours:
         open_now, message = True, None
     except DeliveryRefused as refused:
         open_now, message = False, str(refused.message)
-    next_opening = None
-    if not open_now:
-        local = now.astimezone(tenant.zone)
-        opens = time.fromisoformat(start)
-        closed = calendar.closed_days(local.date(), local.date() + timedelta(days=60))
-        for n in range(61):
-            day = local.date() + timedelta(days=n)
-            moment = datetime.combine(day, opens, tzinfo=tenant.zone)
-            if day not in closed and moment > local:
-                next_opening = moment
-                break
+    next_opening = None if open_now else courier_services.next_opening(now)
+    words = courier_services.opening_words(next_opening, now) if next_opening else None
+    can_schedule = next_opening is not None and tenant.courier_settings.get("mode") == "office_booking"
     return CourierHours(start=start, end=end, zone=zone_abbreviation(tenant.timezone), open_now=open_now,
-                        closed_message=message, next_opening=next_opening)
+                        closed_message=message, next_opening=next_opening, next_opening_words=words,
+                        can_schedule=can_schedule)
 
 
 def _new_booking_code() -> str:

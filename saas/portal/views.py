@@ -322,7 +322,7 @@ def courier(document_id: int):
     elif form.is_submitted():
         form.validate()
         destination = _destination(form)
-        if destination is not None and not hours.open_now:
+        if destination is not None and not (hours.open_now or hours.can_schedule):
             flash(hours.closed_message, "error")
             status = 400
         elif destination is not None:
@@ -331,7 +331,8 @@ def courier(document_id: int):
                 session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
                                       "destination": destination.__dict__, "fee": quoted.price,
                                       "distance_km": quoted.distance_km, "service": quoted.service,
-                                      "cod": quoted.cash_on_delivery, "at": time.time()}
+                                      "cod": quoted.cash_on_delivery, "at": time.time(),
+                                      "at_next_opening": not hours.open_now}
                 return redirect(url_for("portal.courier_confirm", document_id=document.id))
             except couriers.DeliveryRefused as exc:
                 flash(str(exc.message), "error")
@@ -353,13 +354,20 @@ def courier_confirm(document_id: int):
     destination = couriers.Destination(**draft["destination"])
     family = couriers.family_of(document)
     form = ConfirmForm()
+    hours = services.courier_hours()
+    at_next_opening = bool(draft.get("at_next_opening")) and not hours.open_now
     if form.validate_on_submit():
         try:
             quoted = couriers.quote(destination, draft["provider"])
-            couriers.request_delivery(family, destination, draft["provider"], quoted, Actor.citizen())
+            delivery = couriers.request_delivery(family, destination, draft["provider"], quoted, Actor.citizen(),
+                                                 at_next_opening=at_next_opening)
             db.session.commit()
             session.pop(DRAFT_KEY, None)
-            flash(_("The courier is being booked. Keep your receipt PIN for the driver."), "success")
+            if delivery.is_scheduled:
+                flash(_("Your request is recorded: the courier is booked %(when)s, and you get a message then. "
+                        "Keep your receipt PIN for the driver.", when=couriers.opening_words(delivery.book_at)), "success")
+            else:
+                flash(_("The courier is being booked. Keep your receipt PIN for the driver."), "success")
             return redirect(url_for("portal.document", document_id=document.id, _anchor="delivery"))
         except couriers.DeliveryRefused as exc:
             db.session.rollback()
@@ -368,6 +376,7 @@ def courier_confirm(document_id: int):
     return render_template(
         "portal/courier_confirm.html", tenant=current_tenant, document=document, draft=draft, destination=destination,
         family=family, form=form, provider_label=PROVIDERS[draft["provider"]].label, payer=settings.get("payer"),
+        at_next_opening=at_next_opening, hours=hours, price_limit=couriers.price_limit(draft["fee"] or 0),
         rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 

@@ -45,8 +45,9 @@ def courier_sandbox(live_server):
 
 
 def request_delivery(app, slug: str = "balikpapan", provider: str = "gosend", documents: int = 1,
-                     now: datetime = WORKING_HOUR) -> int:
-    """A ready document (or a family's) for which the citizen requested a courier."""
+                     now: datetime = WORKING_HOUR, at_next_opening: bool = False) -> int:
+    """A ready document (or a family's) for which the citizen requested a courier (outside courier
+    hours, ``at_next_opening`` asks for it to be booked when they open)."""
     numbers = [add_document(app, slug=slug, status="ready", kk_number="6471050101200777",
                             doc_type=("ktp_el", "kia")[n % 2] if slug == "balikpapan" else "ktp_el")
                for n in range(documents)]
@@ -57,7 +58,7 @@ def request_delivery(app, slug: str = "balikpapan", provider: str = "gosend", do
             destination = DESTINATIONS[slug]
             quoted = services.quote(destination, provider)
             delivery = services.request_delivery(docs, destination, provider, quoted,
-                                                 Actor.citizen(), now=now)
+                                                 Actor.citizen(), now=now, at_next_opening=at_next_opening)
             db.session.commit()
             return delivery.id
 

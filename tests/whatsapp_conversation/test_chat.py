@@ -256,6 +256,9 @@ def test_courier_outside_service_hours_says_so_before_any_quote(app, message_gat
     answer = tap(app, message_gateways, message, "Antar ke rumah")
     said = f"{start}–{end}".replace(":", ".")  # in the city's words: "Kurir tersedia 08.00–09.00 WITA"
     assert said in answer["text"] and "WITA" in answer["text"] and "Rp" not in answer["text"]
+    # ...and, as the portal does, offers to take the request now and book it at the opening.
+    assert "jam buka berikutnya, " in answer["text"] and f"pukul {start.replace(':', '.')} WITA" in answer["text"]
+    assert "?ke=kurir" in answer["text"]
 
 
 def test_the_office_sees_the_chat_and_takes_it_over(app, client, staff, message_gateways):
