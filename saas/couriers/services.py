@@ -25,7 +25,7 @@ from saas.models import utcnow
 from saas.routing import look_up, remember
 from saas.security import redact_niks
 from saas.tenancy import calendar
-from saas.tenancy.regions import find_kelurahan
+from saas.tenancy.regions import find_kelurahan, kelurahan_named
 from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
@@ -165,7 +165,8 @@ def check_area(destination: Destination, provider_name: str) -> float | None:
         place = find_kelurahan(tenant.slug, destination.kelurahan_code)
         if place is None or place.kecamatan_code != destination.kecamatan_code:
             raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
-    elif area.get("kelurahan") and destination.kelurahan not in area["kelurahan"]:
+    elif area.get("kelurahan") and destination.kelurahan not in area["kelurahan"] \
+            and not kelurahan_named(tenant.slug, destination.kecamatan_code, destination.kelurahan):
         raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
     if not destination.located:
         return None  # a listed kelurahan is inside the city; only a priced-by-distance courier needs more

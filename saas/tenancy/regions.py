@@ -70,3 +70,11 @@ def find_kelurahan(slug: str, code: str) -> Kelurahan | None:
             if place.code == code:
                 return place
     return None
+
+
+def kelurahan_named(slug: str, kecamatan_code: str, name: str) -> Kelurahan | None:
+    """A trip recorded by name (before codes, or reused in the chat) in Kemendagri's spelling."""
+    for code, _name, kelurahan in city_kecamatan(slug):
+        if code == kecamatan_code:
+            return next((place for place in kelurahan if place.name == name), None)
+    return None

@@ -53,3 +53,10 @@ def test_without_a_point_grab_says_it_needs_one_and_the_fixed_fee_courier_still_
     grab, manual = offers
     assert grab.quote is None and "lokasi" in grab.refusal
     assert manual.quote.price == 12000 and manual.quote.cash_on_delivery
+
+
+def test_a_trip_recorded_by_name_in_kemendagris_spelling_is_still_inside_the_area(app):
+    # tenant.toml writes "Margasari"; the shipped list (and so a trip booked from the form) "Marga Sari".
+    reused = Destination(**{**DESTINATIONS["balikpapan"].__dict__, "kecamatan_code": "64.71.02",
+                            "kelurahan": "Marga Sari", "latitude": -1.2230, "longitude": 116.8050})
+    assert _bound(app, "balikpapan", lambda: services.quote(reused, "gosend")).price > 0
