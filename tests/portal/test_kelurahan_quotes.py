@@ -164,6 +164,9 @@ def test_with_gps_surabaya_gets_both_prices(app, client):
     confirm = client.get(quote.headers["Location"]).get_data(as_text=True)
     assert len(re.findall(r'<input type="radio" name="provider"', confirm)) == 2
     assert "titik tengah" not in confirm
+    back = client.get(page_url + "/kurir").get_data(as_text=True)  # "Ubah alamat": what was typed is kept
+    assert '<option value="35.78.04.1005" selected>' in back and "Jl. Contoh No. 12, RT 03" in back
+    assert 'value="-7.29"' in back and 'value="112.738"' in back
 
 
 @pytest.mark.parametrize("area", ["35.78.05.9999", "64.71.06.1003", "35.78.05|Tegalsari", "<b>x</b>"])
