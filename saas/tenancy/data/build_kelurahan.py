@@ -45,6 +45,21 @@ def build() -> dict:
     return {"note": NOTE, "cities": cities}
 
 
+def dump(data: dict) -> str:
+    """One kelurahan a line, so a reviewer reads a change of centre as a one-line diff."""
+    line = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+    cities = []
+    for slug, city in data["cities"].items():
+        kecamatan = []
+        for area in city["kecamatan"]:
+            kelurahan = ",\n".join(f"     {line(k)}" for k in area["kelurahan"])
+            kecamatan.append(f'   {{"code": {line(area["code"])}, "name": {line(area["name"])}, "kelurahan": [\n'
+                             f"{kelurahan}\n   ]}}")
+        cities.append(f'  {line(slug)}: {{"region_code": {line(city["region_code"])}, "kecamatan": [\n'
+                      + ",\n".join(kecamatan) + "\n  ]}")
+    return '{\n "note": ' + line(data["note"]) + ',\n "cities": {\n' + ",\n".join(cities) + "\n }\n}\n"
+
+
 if __name__ == "__main__":
-    OUT.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    OUT.write_text(dump(build()), encoding="utf-8")
     print(f"wrote {OUT}")
