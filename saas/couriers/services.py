@@ -25,6 +25,7 @@ from saas.models import utcnow
 from saas.routing import look_up, remember
 from saas.security import redact_niks
 from saas.tenancy import calendar
+from saas.tenancy.regions import find_kelurahan, kelurahan_named
 from saas.tenancy.scope import all_tenants, current_tenant, tenant_bound
 
 REQUESTABLE = ("ready", "returned")
@@ -46,9 +47,28 @@ class Destination:
     address: str
     kecamatan_code: str
     kelurahan: str
-    latitude: float
-    longitude: float
+    latitude: float | None  # None: neither the citizen nor the kelurahan list gives a point
+    longitude: float | None
     driver_note: str = ""
+    kelurahan_code: str = ""  # Kemendagri's; empty for requests made before the lists were shipped
+    #: "" when the point is the citizen's own; else what it is the centre of ("kelurahan" or "kecamatan").
+    centre_of: str = ""
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass
+class CourierOffer:
+    """One courier's answer for the citizen to compare: a quote, or why there is none."""
+
+    provider: str
+    label: str
+    quote: Quote | None
+    refusal: str | None
+    payer: str  # "citizen" or "office"
+    how_soon: str
 
 
 # -- the city's courier settings ---------------------------------------------------------------
@@ -186,15 +206,22 @@ def check_scheduled_quota(book_at: datetime) -> None:
                                  "Book a pickup slot at the office instead.", quota=quota))
 
 
-def check_area(destination: Destination, provider_name: str) -> float:
+def check_area(destination: Destination, provider_name: str) -> float | None:
     """Refuse an address outside the city's service area or past the courier's reach."""
     tenant = current_tenant
     areas = {k["code"]: k for k in tenant.areas}
     area = areas.get(destination.kecamatan_code)
     if area is None:
         raise DeliveryRefused(_l("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
-    if area.get("kelurahan") and destination.kelurahan not in area["kelurahan"]:
+    if destination.kelurahan_code:
+        place = find_kelurahan(tenant.slug, destination.kelurahan_code)
+        if place is None or place.kecamatan_code != destination.kecamatan_code:
+            raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
+    elif area.get("kelurahan") and destination.kelurahan not in area["kelurahan"] \
+            and not kelurahan_named(tenant.slug, destination.kecamatan_code, destination.kelurahan):
         raise DeliveryRefused(_l("Choose the kelurahan from the list of %(kecamatan)s.", kecamatan=area["name"]))
+    if not destination.located:
+        return None  # a listed kelurahan is inside the city; only a priced-by-distance courier needs more
     point = courier_settings()["pickup_point"]
     distance = road_distance_km(point["latitude"], point["longitude"], destination.latitude, destination.longitude)
     limit = min(float(courier_settings().get("max_distance_km", 40)), PROVIDERS[provider_name].max_distance_km)
@@ -210,6 +237,9 @@ def quote(destination: Destination, provider_name: str) -> Quote:
     if provider_name not in enabled_providers():
         raise DeliveryRefused(_l("This courier is not available in %(city)s.", city=tenant.city_name))
     check_area(destination, provider_name)
+    if not destination.located and PROVIDERS[provider_name].needs_location:
+        raise DeliveryRefused(_l("%(courier)s prices the trip from your exact location: share it, or type its "
+                                 "coordinates, to see this price.", courier=courier_name(provider_name)))
     provider = provider_for(provider_name)
     try:
         result = provider.quote(pickup_place(), dropoff_place(destination))
@@ -219,6 +249,34 @@ def quote(destination: Destination, provider_name: str) -> Quote:
         raise DeliveryRefused(_l("The courier cannot take this trip: %(reason)s",
                                  reason=result.reason or _l("not serviceable")))
     return result
+
+
+def how_soon(provider_name: str, quoted: Quote) -> str:
+    """How soon the envelope arrives, in the courier's own terms; never a promise Antar makes up."""
+    tenant = current_tenant
+    if quoted.arrives_by is not None:
+        local = quoted.arrives_by.astimezone(tenant.zone)
+        return str(_l("Arrives around %(time)s %(zone)s (the courier's estimate)",
+                      time=clock(local.strftime("%H:%M")), zone=zone_abbreviation(tenant.timezone)))
+    if quoted.service == "Instant":
+        return str(_l("Straight from the office to you (Instant)"))
+    if quoted.service == "SameDay":
+        return str(_l("Today (Same Day)"))
+    return str(_l("The office arranges the trip and tells you the day"))
+
+
+def quote_all(destination: Destination) -> list[CourierOffer]:
+    """Every courier the city allows, side by side: each with its price or the reason it has none."""
+    payer = courier_settings().get("payer", "citizen")
+    offers = []
+    for name in enabled_providers():
+        try:
+            quoted = quote(destination, name)
+        except DeliveryRefused as exc:
+            offers.append(CourierOffer(name, courier_name(name), None, str(exc.message), payer, ""))
+            continue
+        offers.append(CourierOffer(name, courier_name(name), quoted, None, payer, how_soon(name, quoted)))
+    return offers
 
 
 def family_of(document: Document) -> list[Document]:

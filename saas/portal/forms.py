@@ -24,8 +24,9 @@ class CourierForm(FlaskForm):
         DataRequired(_l("Fill in who receives it.")), Length(max=120)])
     recipient_phone = StringField(_l("Their mobile number"), validators=[
         DataRequired(_l("Fill in a mobile number.")), Length(max=20)])
-    area = SelectField(_l("Kelurahan (kecamatan)"), validators=[DataRequired(_l("Choose the area."))], choices=[])
-    kelurahan_text = StringField(_l("Kelurahan"), validators=[Optional(), Length(max=80)])
+    # The kelurahan's Kemendagri code; the list is grouped by kecamatan and checked in the view.
+    area = SelectField(_l("Kelurahan (kecamatan)"), validators=[DataRequired(_l("Choose your kelurahan."))],
+                       choices=[], validate_choice=False)
     address = TextAreaField(_l("Street address, house number, RT/RW"), validators=[
         DataRequired(_l("Fill in the address.")), Length(min=8, max=500)])
     latitude = DecimalField(_l("Latitude"), places=None, validators=[Optional(), NumberRange(
@@ -33,7 +34,12 @@ class CourierForm(FlaskForm):
     longitude = DecimalField(_l("Longitude"), places=None, validators=[Optional(), NumberRange(
         94.5, 141.5, _l("A longitude in Indonesia lies between 94.5 and 141.5."))])
     driver_note = StringField(_l("Note for the driver (optional)"), validators=[Optional(), Length(max=200)])
-    provider = RadioField(_l("Courier"), validators=[DataRequired()], choices=[])
+
+
+class ChooseCourierForm(FlaskForm):
+    """The citizen picks one of the couriers quoted side by side; the address waits in the session."""
+
+    provider = RadioField(_l("Courier"), validators=[DataRequired(_l("Choose a courier."))], choices=[])
 
 
 class CitizenOrderForm(FlaskForm):

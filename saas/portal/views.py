@@ -23,6 +23,7 @@ from saas.models import commit_retrying, utcnow
 from saas.documents import lookup_limits
 from saas.portal import services
 from saas.portal.forms import (
+    ChooseCourierForm,
     CitizenOrderForm,
     ConfirmForm,
     CourierForm,
@@ -31,6 +32,7 @@ from saas.portal.forms import (
     RatingForm,
     SlotForm,
 )
+from saas.tenancy.regions import city_kecamatan, find_kelurahan
 from saas.tenancy.services import list_tenants
 from saas.tenancy.web import city_blueprint
 from saas.tenancy.scope import current_tenant
@@ -240,33 +242,27 @@ def cancel_booking(document_id: int):
 
 
 # -- courier ------------------------------------------------------------------------------------
-def _area_choices() -> list[SelectChoice]:
-    tenant = current_tenant
-    choices = [SelectChoice("", _("Choose…"))]
-    for area in tenant.areas:
-        if area.get("kelurahan"):
-            choices += [SelectChoice(f"{area['code']}|{kel}", f"{kel} ({area['name']})") for kel in area["kelurahan"]]
-        else:
-            choices.append(SelectChoice(f"{area['code']}|", area["name"]))
-    return choices
+def _kelurahan_groups() -> list[tuple[str, list]]:
+    """The city's kelurahan under their kecamatan, from the shipped Kemendagri lists."""
+    return [(name, kelurahan) for _code, name, kelurahan in city_kecamatan(current_tenant.slug)]
 
 
 def _courier_form() -> CourierForm:
-    tenant = current_tenant
-    form = CourierForm()
-    form.area.choices = _area_choices()
-    form.provider.choices = [SelectChoice(name, PROVIDERS[name].label if name != "manual" else
-                                          (tenant.courier_settings.get("manual") or {}).get("name", "Kurir"))
-                             for name in couriers.enabled_providers()]
-    if not form.provider.data and form.provider.choices:
-        form.provider.data = form.provider.choices[0].value
-    return form
+    return CourierForm()
 
 
 def location_needed() -> bool:
-    """Without the citizen's location the price comes from the kecamatan's middle; where the city
-    has not given one for every kecamatan, the location is needed, and the form says so."""
-    return any(area.get("latitude") is None or area.get("longitude") is None for area in current_tenant.areas)
+    """Is the location needed for any price at all? Only where some kelurahan has no known centre and
+    every courier of the city prices by distance; the form says "needed" only then."""
+    return not _centres_known() and all(PROVIDERS[p].needs_location for p in couriers.enabled_providers())
+
+
+def _centres_known() -> bool:
+    return all(place.latitude is not None for _name, group in _kelurahan_groups() for place in group)
+
+
+def _priced_without_location() -> list[str]:
+    return [couriers.courier_name(p) for p in couriers.enabled_providers() if not PROVIDERS[p].needs_location]
 
 
 def _problem(form: CourierForm, field, message) -> None:
@@ -274,25 +270,21 @@ def _problem(form: CourierForm, field, message) -> None:
 
 
 def _destination(form: CourierForm) -> couriers.Destination | None:
-    """The address as the courier needs it; every problem is put on its field at once (None then)."""
+    """The address as the courier needs it; every problem is put on its field at once (None then).
+    Without the citizen's own point, the kelurahan's centre from the shipped list stands in."""
     tenant = current_tenant
-    code, _sep, kelurahan = (form.area.data or "").partition("|")
-    kelurahan = kelurahan or (form.kelurahan_text.data or "").strip()
-    area = next((a for a in tenant.areas if a["code"] == code), None)
-    if form.area.data and area is None:
-        _problem(form, form.area, _("This kecamatan is outside %(city)s's service area.", city=tenant.city_name))
-    elif area is not None and not kelurahan:
-        _problem(form, form.kelurahan_text, _("Fill in the kelurahan."))
+    place = find_kelurahan(tenant.slug, form.area.data) if form.area.data else None
+    if form.area.data and place is None:
+        _problem(form, form.area, _("That kelurahan is not in %(city)s's list: choose yours from the list.",
+                                    city=tenant.city_name))
     latitude, longitude = form.latitude.data, form.longitude.data
     if (latitude is None) != (longitude is None) and not (form.latitude.errors or form.longitude.errors):
         _problem(form, form.longitude if longitude is None else form.latitude,
                  _("Fill in both latitude and longitude, or neither."))
-    if latitude is None or longitude is None:
-        latitude, longitude = (area or {}).get("latitude"), (area or {}).get("longitude")
-    if (latitude is None or longitude is None) and area is not None \
-            and not (form.latitude.errors or form.longitude.errors):
-        _problem(form, form.latitude, _("Share your location (or type its coordinates): in %(city)s the courier "
-                                        "prices the trip from it.", city=tenant.city_name))
+    centre_of = ""
+    if (latitude is None or longitude is None) and place is not None:
+        latitude, longitude = place.latitude, place.longitude
+        centre_of = place.centre_of or ""
     phone = None
     if form.recipient_phone.data and not form.recipient_phone.errors:
         try:
@@ -303,8 +295,32 @@ def _destination(form: CourierForm) -> couriers.Destination | None:
         return None
     return couriers.Destination(
         recipient_name=" ".join(form.recipient_name.data.split()), recipient_phone=phone,
-        address=" ".join(form.address.data.split()), kecamatan_code=code, kelurahan=kelurahan,
-        latitude=float(latitude), longitude=float(longitude), driver_note=(form.driver_note.data or "").strip())
+        address=" ".join(form.address.data.split()), kecamatan_code=place.kecamatan_code, kelurahan=place.name,
+        latitude=None if latitude is None else float(latitude), longitude=None if longitude is None else float(longitude),
+        driver_note=(form.driver_note.data or "").strip(), kelurahan_code=place.code, centre_of=centre_of)
+
+
+def _offer_draft(offer: couriers.CourierOffer) -> dict:
+    quoted = offer.quote
+    return {"provider": offer.provider, "label": offer.label, "refusal": offer.refusal, "payer": offer.payer,
+            "how_soon": offer.how_soon, "fee": quoted.price if quoted else None,
+            "distance_km": quoted.distance_km if quoted else None, "service": quoted.service if quoted else None,
+            "cod": quoted.cash_on_delivery if quoted else False}
+
+
+def _refill(form: CourierForm, draft: dict | None, document: Document) -> None:
+    """Back from the quotes to change the address: what the citizen typed is still there."""
+    form.recipient_name.data = document.owner_name
+    if not draft or draft.get("document_id") != document.id or "offers" not in draft:
+        return
+    typed = draft["destination"]
+    form.recipient_name.data = typed["recipient_name"]
+    form.recipient_phone.data = typed["recipient_phone"]
+    form.area.data = typed["kelurahan_code"]
+    form.address.data = typed["address"]
+    form.driver_note.data = typed["driver_note"]
+    if not typed.get("centre_of"):
+        form.latitude.data, form.longitude.data = typed["latitude"], typed["longitude"]
 
 
 @bp.route("/dokumen/<int:document_id>/kurir", methods=["GET", "POST"])
@@ -318,7 +334,7 @@ def courier(document_id: int):
     form = _courier_form()
     status = 200
     if request.method == "GET":
-        form.recipient_name.data = form.recipient_name.data or document.owner_name
+        _refill(form, session.get(DRAFT_KEY), document)
     elif form.is_submitted():
         form.validate()
         destination = _destination(form)
@@ -327,11 +343,12 @@ def courier(document_id: int):
             status = 400
         elif destination is not None:
             try:
-                quoted = couriers.quote(destination, form.provider.data)
-                session[DRAFT_KEY] = {"document_id": document.id, "provider": form.provider.data,
-                                      "destination": destination.__dict__, "fee": quoted.price,
-                                      "distance_km": quoted.distance_km, "service": quoted.service,
-                                      "cod": quoted.cash_on_delivery, "at": time.time(),
+                offers = couriers.quote_all(destination)
+                if not any(offer.quote for offer in offers):
+                    reasons = list(dict.fromkeys(offer.refusal for offer in offers))
+                    raise couriers.DeliveryRefused(" ".join(reasons) or _("No courier is available."))
+                session[DRAFT_KEY] = {"document_id": document.id, "destination": destination.__dict__,
+                                      "offers": [_offer_draft(offer) for offer in offers], "at": time.time(),
                                       "at_next_opening": not hours.open_now}
                 return redirect(url_for("portal.courier_confirm", document_id=document.id))
             except couriers.DeliveryRefused as exc:
@@ -341,25 +358,32 @@ def courier(document_id: int):
             _flash_errors(form)
             status = 400
     return render_template("portal/courier_form.html", tenant=current_tenant, document=document, form=form,
-                           family=couriers.family_of(document), hours=hours,
-                           location_needed=location_needed()), status
+                           family=couriers.family_of(document), hours=hours, groups=_kelurahan_groups(),
+                           location_needed=location_needed(), centres_known=_centres_known(),
+                           priced_without_location=_priced_without_location()), status
 
 
 @bp.route("/dokumen/<int:document_id>/kurir/setuju", methods=["GET", "POST"])
 def courier_confirm(document_id: int):
     document = _granted(document_id)
     draft = session.get(DRAFT_KEY)
-    if not draft or draft.get("document_id") != document.id or time.time() - draft.get("at", 0) > 1800:
+    if not draft or draft.get("document_id") != document.id or time.time() - draft.get("at", 0) > 1800 \
+            or "offers" not in draft:
         return redirect(url_for("portal.courier", document_id=document.id))
     destination = couriers.Destination(**draft["destination"])
     family = couriers.family_of(document)
-    form = ConfirmForm()
+    offers = draft["offers"]
+    priced = [offer for offer in offers if offer["fee"] is not None]
+    form = ChooseCourierForm()
     hours = services.courier_hours()
     at_next_opening = bool(draft.get("at_next_opening")) and not hours.open_now
+    form.provider.choices = [SelectChoice(offer["provider"], offer["label"]) for offer in priced]
+    if len(priced) == 1 and not form.provider.data:
+        form.provider.data = priced[0]["provider"]  # one courier: nothing to choose
     if form.validate_on_submit():
         try:
-            quoted = couriers.quote(destination, draft["provider"])
-            delivery = couriers.request_delivery(family, destination, draft["provider"], quoted, Actor.citizen(),
+            quoted = couriers.quote(destination, form.provider.data)
+            delivery = couriers.request_delivery(family, destination, form.provider.data, quoted, Actor.citizen(),
                                                  at_next_opening=at_next_opening)
             db.session.commit()
             session.pop(DRAFT_KEY, None)
@@ -372,11 +396,12 @@ def courier_confirm(document_id: int):
         except couriers.DeliveryRefused as exc:
             db.session.rollback()
             flash(str(exc.message), "error")
-    settings = current_tenant.courier_settings
+    elif form.is_submitted():
+        _flash_errors(form)
     return render_template(
-        "portal/courier_confirm.html", tenant=current_tenant, document=document, draft=draft, destination=destination,
-        family=family, form=form, provider_label=PROVIDERS[draft["provider"]].label, payer=settings.get("payer"),
-        at_next_opening=at_next_opening, hours=hours, price_limit=couriers.price_limit(draft["fee"] or 0),
+        "portal/courier_confirm.html", tenant=current_tenant, document=document, offers=offers, destination=destination,
+        family=family, form=form, at_next_opening=at_next_opening, hours=hours,
+        price_limits={offer["provider"]: couriers.price_limit(offer["fee"] or 0) for offer in priced},
         rule_label=RULE_LABELS.get(current_tenant.document_settings.get("collection_rule", "owner_only")))
 
 

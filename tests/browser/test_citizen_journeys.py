@@ -82,6 +82,8 @@ def test_courier_journey_with_gosend(app, screen, monkeypatch):
     assert page.locator(".flash-error").count() >= 3  # every missing field at once
     accessible(page, "journey-courier-03-form-errors")
     page.get_by_label("Nomor HP penerima").fill("081234567890")
+    page.get_by_label("Kecamatan", exact=True).select_option("Balikpapan Kota")  # with JS: kecamatan first
+    assert page.get_by_label("Kelurahan (kecamatan)").locator("option").count() == 1 + 5
     page.get_by_label("Kelurahan (kecamatan)").select_option(label="Klandasan Ulu (Balikpapan Kota)")
     page.get_by_label("Nama jalan, nomor rumah, RT/RW").fill("Jl. Jenderal Sudirman No. 12, RT 03")
     page.get_by_role("button", name="Lihat harga").click()
@@ -103,18 +105,20 @@ def test_courier_journey_in_surabaya_with_its_location_rule(app, screen, monkeyp
     page.get_by_label("NIK pemilik dokumen (16 angka)").fill(nik)
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("link", name="Atur pengantaran").click()
-    assert page.get_by_text("Lokasi tepatnya (wajib)").is_visible()
+    assert page.get_by_text("Lokasi tepatnya (boleh kosong)").is_visible()
     page.get_by_label("Nomor HP penerima").fill("081234567891")
     page.get_by_label("Kelurahan (kecamatan)").select_option(label="Darmo (Wonokromo)")
     page.get_by_label("Nama jalan, nomor rumah, RT/RW").fill("Jl. Raya Darmo No. 40")
-    page.get_by_role("button", name="Lihat harga").click()
-    assert page.get_by_text("Bagikan lokasi Anda (atau ketik koordinatnya)").first.is_visible()
-    accessible(page, "journey-surabaya-02-location-needed")
+    page.get_by_role("button", name="Lihat harga").click()  # no location: PT Pos's fixed fee still comes
+    assert page.get_by_text("Rp12.000").is_visible()
+    assert page.get_by_text("GrabExpress menghitung harga dari lokasi tepat Anda").is_visible()
+    accessible(page, "journey-surabaya-02-quotes-without-location")
+    page.get_by_role("link", name="Ubah alamat").click()
     page.get_by_label("Lintang").fill("-7.2900")
     page.get_by_label("Bujur").fill("112.7380")
+    page.get_by_role("button", name="Lihat harga").click()  # with it, both couriers side by side
+    assert page.locator(".courier-offer input[type=radio]").count() == 2
     page.get_by_label("PT Pos Indonesia").check()
-    page.get_by_role("button", name="Lihat harga").click()
-    assert page.get_by_text("Rp12.000").is_visible()
     accessible(page, "journey-surabaya-03-quote")
     page.get_by_role("button", name="Pesan kurir").click()
     accessible(page, "journey-surabaya-04-requested")

@@ -37,25 +37,26 @@ def _at(monkeypatch, moment: datetime):
 TUESDAY_MORNING = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)  # 10.00 WIB, 11.00 WITA
 
 
-def test_surabayas_courier_form_asks_for_the_location_it_needs_and_lists_real_kelurahan(app, client, monkeypatch):
+def test_surabayas_courier_form_lists_real_kelurahan_and_never_calls_an_optional_field_needed(app, client,
+                                                                                               monkeypatch):
     _at(monkeypatch, TUESDAY_MORNING)
     nik = make_nik("357801", serial=7301)
     page_url = _open(client, add_document(app, slug="surabaya", registration_no="SB-K001", status="ready", nik=nik),
                      nik, "surabaya")
     form = client.get(page_url + "/kurir").get_data(as_text=True)
-    assert "Lokasi tepatnya (wajib)" in form and "boleh kosong" not in form.split("Lokasi tepatnya")[1][:200]
-    assert ">Darmo (Wonokromo)<" in form and 'value="35.78.04|Darmo"' in form
-    assert not re.search(r'<option value="35\.78\.\d\d\|">', form)  # no kecamatan offered as a kelurahan
+    assert "Lokasi tepatnya (boleh kosong)" in form and "wajib" not in form
+    assert "required" not in re.search(r'<input[^>]*id="latitude"[^>]*>', form).group(0)
+    assert '<option value="35.78.04.1005">Darmo (Wonokromo)</option>' in form
+    assert not re.search(r'<option value="35\.78\.\d\d">', form)  # no kecamatan offered as a kelurahan
     assert "Kurir tersedia 07.30–17.00 WIB" in form
     refused = submit(client, page_url + "/kurir", {
-        "recipient_name": "Dewi", "recipient_phone": "12", "area": "35.78.04|Darmo",
-        "address": "Jl. Darmo No. 40", "latitude": "", "longitude": "", "provider": "grab"})
+        "recipient_name": "Dewi", "recipient_phone": "12", "area": "35.78.04.1005",
+        "address": "Jl. Darmo No. 40", "latitude": "", "longitude": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400
     errors = re.findall(r'<p class="flash flash-error">([^<]+)</p>', html)
-    assert len(errors) == 2, errors  # the phone and the location, together
-    assert any("Bagikan lokasi Anda" in e and "Kota Surabaya" in e for e in errors)
-    assert 'id="latitude-error"' in html and 'id="recipient_phone-error"' in html
+    assert len(errors) == 1 and 'id="recipient_phone-error"' in html, errors  # the phone only: no location asked
+    assert 'id="latitude-error"' not in html
 
 
 def test_an_empty_courier_form_names_every_missing_field_at_once(app, client, monkeypatch):
@@ -66,7 +67,7 @@ def test_an_empty_courier_form_names_every_missing_field_at_once(app, client, mo
                                                     "address": "", "provider": "gosend"})
     errors = re.findall(r'<p class="flash flash-error">([^<]+)</p>', refused.get_data(as_text=True))
     assert refused.status_code == 400
-    assert errors == ["Isi nama penerima.", "Isi nomor HP.", "Pilih wilayahnya.", "Isi alamatnya."], errors
+    assert errors == ["Isi nama penerima.", "Isi nomor HP.", "Pilih kelurahan Anda.", "Isi alamatnya."], errors
 
 
 def test_courier_hours_come_before_the_form_in_the_citys_words(app, client, monkeypatch):

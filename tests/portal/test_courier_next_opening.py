@@ -21,9 +21,8 @@ from tests.factories import add_document, make_nik
 MONDAY_20_WITA = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 MONDAY_20_WIB = datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc)
 BALIKPAPAN_ADDRESS = {"recipient_name": "Siti Aminah", "recipient_phone": "081234567811",
-                      "area": "64.71.06|Klandasan Ulu", "address": "Jl. Jenderal Sudirman No. 12, RT 03",
-                      "latitude": "-1.2700", "longitude": "116.8280", "driver_note": "", "provider": "gosend",
-                      "kelurahan_text": ""}
+                      "area": "64.71.06.1003", "address": "Jl. Jenderal Sudirman No. 12, RT 03",
+                      "latitude": "-1.2700", "longitude": "116.8280", "driver_note": ""}
 
 
 def _at(monkeypatch, moment: datetime):

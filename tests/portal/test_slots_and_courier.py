@@ -187,9 +187,9 @@ def test_staff_putting_a_booked_document_back_to_ready_frees_its_place(app, clie
 
 
 def _courier_form(app, client, page_url, **overrides):
-    data = {"recipient_name": "Siti Aminah", "recipient_phone": "081234567811", "area": "64.71.06|Klandasan Ulu",
+    data = {"recipient_name": "Siti Aminah", "recipient_phone": "081234567811", "area": "64.71.06.1003",
             "address": "Jl. Jenderal Sudirman No. 12, RT 03", "latitude": "", "longitude": "", "driver_note": "",
-            "provider": "gosend", "kelurahan_text": ""}
+            "provider": "gosend"}
     data.update(overrides)
     return submit(client, page_url + "/kurir", data)
 

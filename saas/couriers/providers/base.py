@@ -36,6 +36,8 @@ class Quote:
     serviceable: bool = True
     reason: str | None = None
     cash_on_delivery: bool = False
+    #: When the courier's own estimate says the envelope reaches the citizen (UTC), if it gives one.
+    arrives_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class CourierProvider(ABC):
     name: str = ""
     label: str = ""
     has_api: bool = True
+    needs_location: bool = True  # its price depends on the exact drop-off point
     max_distance_km: float = 40.0
     settings_schema: type[Schema] | None = None
     statuses: dict[str, str] = {}

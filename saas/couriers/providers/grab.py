@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -26,6 +27,17 @@ _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 SCOPE = "grab_express.partner_deliveries"
 
+
+
+def _moment(text) -> datetime | None:
+    """Grab's timeline times ("2026-12-01T03:15:00Z"); anything else is no estimate."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 class GrabSettings(Schema):
     class Meta:
@@ -127,7 +139,7 @@ class GrabExpress(CourierProvider):
             raise
         quote = (response.json().get("quotes") or [{}])[0]
         return Quote(price=int(quote.get("amount") or 0), distance_km=round((quote.get("distance") or 0) / 1000, 1),
-                     service=self.service_type)
+                     service=self.service_type, arrives_by=_moment((quote.get("estimatedTimeline") or {}).get("dropoff")))
 
     def book(self, delivery, pickup: Place, dropoff: Place, item: str) -> Booking:
         recipient_first, recipient_last = _split_name(dropoff.contact_name)

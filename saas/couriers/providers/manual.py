@@ -23,6 +23,8 @@ class ManualCourier(CourierProvider):
     name = "manual"
     label = "Manual"
     has_api = False
+    #: The city's fixed fee: a price without knowing where exactly the citizen lives.
+    needs_location = False
     max_distance_km = 40.0
     settings_schema = ManualSettings
     statuses = {"booked": "booked", "picked_up": "picked_up", "delivered": "delivered",
@@ -33,9 +35,10 @@ class ManualCourier(CourierProvider):
         return self.settings.get("name", "Kurir kantor")
 
     def quote(self, pickup: Place, dropoff: Place) -> Quote:
+        located = dropoff.latitude is not None and dropoff.longitude is not None
         return Quote(price=int(self.settings.get("fee", 0)), service="manual",
                      distance_km=road_distance_km(pickup.latitude, pickup.longitude,
-                                                  dropoff.latitude, dropoff.longitude),
+                                                  dropoff.latitude, dropoff.longitude) if located else 0.0,
                      cash_on_delivery=bool(self.settings.get("cash_on_delivery", True)))
 
     def book(self, delivery, pickup: Place, dropoff: Place, item: str) -> Booking:

@@ -6,15 +6,15 @@ link is now ``(tenant_id, x_id) → target (tenant_id, id)``; ``notification`` a
 get the unique ``(tenant_id, id)`` that such keys point at. No row is deleted by Antar, so the links
 that used to be emptied on delete are now refused instead.
 
-Revision ID: 0018e
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 00:05:00
 
 """
 from alembic import op
 
-revision = '0018e'
-down_revision = '0017'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """documents: the office queue's newest-first order read from the city's own index
 
-Revision ID: 0018b
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 00:10:00
 
 PostgreSQL answered a city's first page (``tenant_id = X ORDER BY id DESC``) by walking the primary
@@ -13,8 +13,8 @@ queue now orders by ``CAST(id AS DOUBLE PRECISION)`` there, which only this inde
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018b'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """delivery.book_at: a courier asked for outside courier hours is booked at the next opening
 
-Revision ID: 0018c
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 00:10:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018c'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
