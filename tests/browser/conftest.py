@@ -73,6 +73,7 @@ def accessible(page, name: str) -> None:
     violation on the page as it stands; a screenshot at this size is kept as test output."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state()  # a click may have left the next page committed but not yet whole
     width = page.viewport_size["width"]
     shot(page, f"{name}-{width}px")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})

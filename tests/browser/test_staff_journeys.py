@@ -8,6 +8,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from saas.couriers import services as couriers
 from saas.couriers.models import Delivery
@@ -86,11 +87,12 @@ def test_office_import_ready_handover_delivered(app, screen, monkeypatch):
     page.get_by_label("Ekspor SIAK (.csv atau .xlsx)").set_input_files(
         {"name": "siak-hari-ini.csv", "mimeType": "text/csv", "buffer": siak.encode()})
     page.get_by_role("button", name="Periksa berkas").click()
-    assert page.get_by_role("heading", name="siak-hari-ini.csv").is_visible()
-    assert page.get_by_text("Baru: 3").is_visible() and page.get_by_text("Ditolak: 1").is_visible()
+    expect(page.get_by_role("heading", name="siak-hari-ini.csv")).to_be_visible()
+    expect(page.get_by_text("Baru: 3")).to_be_visible()
+    expect(page.get_by_text("Ditolak: 1")).to_be_visible()
     accessible(page, "office-04-import-preview")
     page.get_by_role("button", name="Impor 3 dokumen baru").click()
-    assert page.get_by_text("3 dokumen diimpor").first.is_visible()
+    expect(page.get_by_text("3 dokumen diimpor").first).to_be_visible()
     accessible(page, "office-05-imported")
 
     _office(page, "Antrean").click()
@@ -98,7 +100,7 @@ def test_office_import_ready_handover_delivered(app, screen, monkeypatch):
         page.locator("tr", has_text=number).get_by_role("checkbox").check()
     accessible(page, "office-06-queue-ticked")
     page.get_by_role("button", name="Tandai dokumen terpilih siap").click()
-    assert page.get_by_text("3 dokumen ditandai siap.").is_visible()
+    expect(page.get_by_text("3 dokumen ditandai siap.")).to_be_visible()
     accessible(page, "office-07-marked-ready")
     page.get_by_role("link", name=re.compile("^Semua")).click()
     readme_shot(page, "office-queue")
@@ -110,20 +112,21 @@ def test_office_import_ready_handover_delivered(app, screen, monkeypatch):
     accessible(page, "office-09-handover-desk")
     page.get_by_label("Kode ambil").fill(delivery.pickup_code)
     page.get_by_role("button", name="Cari amplop").click()
-    assert page.get_by_text("BPP-J001").first.is_visible()
+    expect(page.get_by_text("BPP-J001").first).to_be_visible()
     assert page.get_by_label("Nama pengemudi").input_value() == delivery.driver_name  # as the courier sent it
     accessible(page, "office-10-envelope")
     page.get_by_label("Nomor segel").fill("BPP-SEAL-0101")
     page.get_by_role("button", name="Serahkan").click()
-    assert page.get_by_role("link", name="Cetak berita acara serah terima").is_visible()
-    assert "BPP-SEAL-0101" in page.locator("main").inner_text()
+    expect(page.get_by_role("link", name="Cetak berita acara serah terima")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("BPP-SEAL-0101")
     accessible(page, "office-11-handed-over")
 
     sandbox.run("gosend", delivery.provider_ref)
     wait_for(lambda: _delivery(app, delivery_id).status == "delivered", message="delivered")
     _office(page, "Antrean").click()
     page.get_by_role("link", name="BPP-J001").click()
-    assert page.get_by_text("Terkirim").first.is_visible() and "BPP-SEAL-0101" in page.content()
+    expect(page.get_by_text("Terkirim").first).to_be_visible()
+    assert "BPP-SEAL-0101" in page.content()
     accessible(page, "office-12-document-delivered")
 
 
@@ -149,10 +152,11 @@ def test_returns_desk_takes_back_a_returned_delivery(app, screen, monkeypatch):
     _sign_in(page, "/tangerang-selatan/office/login", "desk@tangsel.test", "returns-01-sign-in")
     _office(page, "Pengembalian").click()
     row = page.locator("tr", has_text="TS-R001")
-    assert row.get_by_text("Budi Santoso").is_visible()
+    expect(row.get_by_text("Budi Santoso")).to_be_visible()
     accessible(page, "returns-02-desk")
     row.get_by_role("button", name="Tawarkan lagi").click()
-    assert page.get_by_text("TS-R001").first.is_visible() and page.get_by_text("Tidak ada yang menunggu di sini.").is_visible()
+    expect(page.get_by_text("Tidak ada yang menunggu di sini.")).to_be_visible()
+    expect(page.get_by_text("TS-R001").first).to_be_visible()
     accessible(page, "returns-03-offered-again")
     with app.app_context(), tenant_bound(get_tenant("tangerang-selatan")):
         assert get_document("TS-R001").status == "ready"
@@ -161,7 +165,7 @@ def test_returns_desk_takes_back_a_returned_delivery(app, screen, monkeypatch):
 def _operator(app, page, name: str) -> None:
     make_user(app, None, "superadmin", "root@antar.test", name="Operator Platform")
     _sign_in(page, "/admin/login", "root@antar.test", f"{name}-01-sign-in")
-    assert page.get_by_role("heading", name="Kota").first.is_visible()
+    expect(page.get_by_role("heading", name="Kota").first).to_be_visible()
     accessible(page, f"{name}-02-cities")
 
 
@@ -193,11 +197,11 @@ def _onboard(app, page) -> None:
     for name, value in (("types", "ktp_el"), ("types", "kk"), ("providers", "grab"), ("channels", "whatsapp")):
         page.locator(f"input[name={name}][value={value}]").check()
     page.get_by_role("button", name="Periksa dan tampilkan berkas").click()
-    assert page.get_by_role("heading", name="tenants/pontianak/tenant.toml").is_visible()
+    expect(page.get_by_role("heading", name="tenants/pontianak/tenant.toml")).to_be_visible()
     accessible(page, "onboard-04-file-shown")
     page.get_by_role("button", name="Tulis berkas dan sinkronkan").click()
-    assert page.get_by_role("heading", name="Kota Pontianak").is_visible()
-    assert page.get_by_text("uji coba", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Kota Pontianak")).to_be_visible()
+    expect(page.get_by_text("uji coba", exact=True)).to_be_visible()
     accessible(page, "onboard-05-city-in-trial")
 
     page.get_by_label("E-mail administrator pertama kota").fill("Kepala@Pontianak.test")
@@ -211,25 +215,26 @@ def _onboard(app, page) -> None:
     admin = newcomer.new_page()
     try:
         admin.goto(link)
-        assert admin.get_by_text("kepala@pontianak.test").is_visible()
+        expect(admin.get_by_text("kepala@pontianak.test")).to_be_visible()
         accessible(admin, "onboard-07-welcome")
         admin.locator("[name=name]").fill("Kepala Dinas")
         admin.locator("[name=password]").fill(PASSWORD)
         admin.locator("[name=again]").fill(PASSWORD)
         admin.get_by_role("button", name="Buat akun saya").click()
+        admin.wait_for_url(re.compile(r"/pontianak/office/login$"))
         _sign_in(admin, admin.url, "kepala@pontianak.test", "onboard-08-first-sign-in")
-        assert admin.url.endswith("/pontianak/office/")
+        admin.wait_for_url(re.compile(r"/pontianak/office/$"))
         accessible(admin, "onboard-09-first-admin-in-the-office")
         admin.goto(link)
-        assert admin.get_by_text("sudah dipakai").first.is_visible()  # the link served once
+        expect(admin.get_by_text("sudah dipakai").first).to_be_visible()  # the link served once
         accessible(admin, "onboard-10-link-used")
     finally:
         newcomer.close()
 
     page.get_by_label(re.compile("Kantor sudah mencoba Antar")).check()
     page.get_by_role("button", name="Jadikan kota live").click()
-    assert page.get_by_text("Kota Pontianak sudah live").is_visible()
-    assert page.get_by_text("uji coba", exact=True).count() == 0
+    expect(page.get_by_text("Kota Pontianak sudah live")).to_be_visible()
+    expect(page.get_by_text("uji coba", exact=True)).to_have_count(0)
     accessible(page, "onboard-11-live")
     with app.app_context():
         assert get_tenant("pontianak").trial is False
@@ -246,7 +251,7 @@ def test_console_suspends_a_city_its_portal_pauses_in_its_colours_and_resumes(ap
     assert confirm.evaluate("box => box.validity.valueMissing")  # not without the confirmation
     confirm.check()
     page.get_by_role("button", name="Hentikan sementara kota ini").click()
-    assert page.get_by_text("Kota Makassar dihentikan sementara").is_visible()
+    expect(page.get_by_text("Kota Makassar dihentikan sementara")).to_be_visible()
     accessible(page, "suspend-04-paused")
 
     visitor = page.context.browser.new_context(viewport=page.viewport_size, locale="id-ID",
@@ -256,9 +261,10 @@ def test_console_suspends_a_city_its_portal_pauses_in_its_colours_and_resumes(ap
     try:
         answer = citizen.goto(f"{base}/makassar/")
         assert answer.status == 503
-        assert citizen.get_by_role("heading", name="Layanan dihentikan sementara").is_visible()
+        expect(citizen.get_by_role("heading", name="Layanan dihentikan sementara")).to_be_visible()
         logo = citizen.locator("img[src='/makassar/logo.svg']")
-        assert logo.is_visible() and logo.evaluate("img => img.naturalWidth") > 0
+        expect(logo).to_be_visible()
+        assert logo.evaluate("img => img.naturalWidth") > 0
         with app.app_context():
             primary = get_tenant("makassar").branding["primary_color"].lower()
         brand = citizen.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()")
@@ -266,9 +272,9 @@ def test_console_suspends_a_city_its_portal_pauses_in_its_colours_and_resumes(ap
         accessible(citizen, "suspend-05-portal-paused")
 
         page.get_by_role("button", name="Aktifkan kembali kota ini").click()
-        assert page.get_by_text("Kota Makassar melayani kembali.").is_visible()
+        expect(page.get_by_text("Kota Makassar melayani kembali.")).to_be_visible()
         accessible(page, "suspend-06-resumed")
         assert citizen.goto(f"{base}/makassar/").status == 200
-        assert citizen.get_by_role("button", name="Cari").is_visible()
+        expect(citizen.get_by_role("button", name="Cari")).to_be_visible()
     finally:
         visitor.close()
