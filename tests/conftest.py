@@ -195,14 +195,14 @@ def submit(client, page_url: str, data: dict, action: str | None = None, **kwarg
 
 
 def make_user(app, slug: str | None, role: str, email: str | None = None,
-              password: str = "correct horse battery"):
+              password: str = "correct horse battery", name: str | None = None):
     from saas.accounts.services import create_user
     from saas.tenancy.services import get_tenant
 
     with app.app_context():
         tenant = get_tenant(slug) if slug else None
         user = create_user(tenant=tenant, role=role, email=email or f"{role}@{slug or 'platform'}.test",
-                           password=password, name=f"{role} of {slug or 'platform'}")
+                           password=password, name=name or f"{role} of {slug or 'platform'}")
         db.session.commit()
         return user.id
 

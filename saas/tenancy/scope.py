@@ -185,6 +185,8 @@ def tell_database(session=None) -> None:
     sess = _session(session)
     if not sess.in_transaction():
         return  # the next transaction is told when it begins (``after_begin``)
+    if not sess.get_transaction().is_active:
+        return  # a failed flush: only a rollback may follow, and the error in flight must stay the one raised
     wanted = _wanted(sess)
     if sess.info.get(_TOLD_KEY) == wanted:
         return

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ from tests.conftest import missing_service
 
 CHROMIUM = os.environ.get("ANTAR_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+#: The README's pictures, rewritten only when ANTAR_UPDATE_SCREENSHOTS=1: a CI run leaves the tree clean.
+README_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
 #: What "0 violations" is measured against: WCAG 2.0, 2.1 and 2.2, levels A and AA.
@@ -69,6 +73,7 @@ def accessible(page, name: str) -> None:
     violation on the page as it stands; a screenshot at this size is kept as test output."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state()  # a click may have left the next page committed but not yet whole
     width = page.viewport_size["width"]
     shot(page, f"{name}-{width}px")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
@@ -83,3 +88,30 @@ def shot(page, name: str) -> None:
 
 def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def readme_shot(page, name: str) -> None:
+    """The page as the README shows it: the laptop's first screen, 1366 px wide, written to
+    docs/screenshots/<name>.png when ANTAR_UPDATE_SCREENSHOTS=1 and the page is at the laptop's size."""
+    if os.environ.get("ANTAR_UPDATE_SCREENSHOTS") != "1" or page.viewport_size["width"] != DESKTOP["width"]:
+        return
+    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (README_SCREENSHOTS / f"{name}.png").write_bytes(_recompressed(page.screenshot()))
+
+
+def _recompressed(png: bytes) -> bytes:
+    """The same PNG with its pixels deflated at the highest level (Chromium writes them fast, not small)."""
+    chunks, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunks.append((kind, png[at + 8:at + 8 + length]))
+        at += 12 + length
+    pixels = zlib.compress(zlib.decompress(b"".join(data for kind, data in chunks if kind == b"IDAT")), 9)
+    out = [png[:8]]
+    for kind, data in chunks:
+        if kind == b"IDAT":
+            if pixels is None:
+                continue
+            data, pixels = pixels, None
+        out.append(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
+    return b"".join(out)

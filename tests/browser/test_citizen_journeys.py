@@ -12,7 +12,7 @@ from saas.documents.services import get_document
 from saas.extensions import db
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import get_tenant
-from tests.browser.conftest import accessible
+from tests.browser.conftest import accessible, readme_shot
 from tests.factories import add_document, make_nik
 
 pytestmark = pytest.mark.browser
@@ -44,6 +44,7 @@ def test_pickup_journey(app, screen):
     page.get_by_label("NIK pemilik dokumen (16 angka)").fill(nik)
     page.get_by_role("button", name="Cari").click()
     assert page.get_by_role("heading", name=re.compile("Siti Aminah")).is_visible()
+    readme_shot(page, "portal")
     accessible(page, "journey-pickup-03-document")
     page.get_by_role("link", name="Pilih jadwal").click()
     accessible(page, "journey-pickup-04-slots")

@@ -38,6 +38,7 @@ def test_the_slot_picker_shows_a_day_and_keeps_the_button_in_reach(app, phone):
     page = phone
     _open(page, "surabaya", "SB-PH01", nik)
     page.get_by_role("link", name="Pilih jadwal").click()
+    page.wait_for_url(re.compile(r"/jadwal"))  # measured once the slot page is there, not mid-navigation
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2 * PHONE["height"], height
     button = page.get_by_role("button", name="Pesan jadwal ini")

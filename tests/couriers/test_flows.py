@@ -1,6 +1,7 @@
 """Deliveries through the Go-Send and Grab sandboxes, over real HTTP, callbacks and all."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from saas.couriers.models import CourierCallback, Delivery
@@ -200,3 +201,23 @@ def test_a_courier_refusing_to_let_go_refuses_the_document_page_move(app, staff)
     assert response.status_code == 200
     delivery = load(app, delivery_id)
     assert delivery.status == "booked" and [d.status for d in delivery.documents] == ["delivery_requested"]
+
+
+def test_a_callback_racing_another_writer_is_applied_again_not_answered_with_an_error(app):
+    """Leaving the city's block after a failed flush must not hide the conflict from the retry."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from saas.tenancy.scope import tenant_bound
+    from saas.tenancy.services import get_tenant
+
+    delivery_id = request_delivery(app, "balikpapan", "gosend")
+    with app.app_context():
+        with pytest.raises(StaleDataError):
+            with tenant_bound(get_tenant("balikpapan")):
+                delivery = db.session.get(Delivery, delivery_id)
+                with db.engine.begin() as other_writer:
+                    other_writer.execute(sa.update(Delivery.__table__).where(Delivery.__table__.c.id == delivery_id)
+                                         .values(version=Delivery.__table__.c.version + 1))
+                delivery.driver_name = "Pak Budi"
+                db.session.flush()
+        db.session.rollback()
