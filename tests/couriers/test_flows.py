@@ -207,7 +207,7 @@ def test_a_callback_racing_another_writer_is_applied_again_not_answered_with_an_
     """Leaving the city's block after a failed flush must not hide the conflict from the retry."""
     from sqlalchemy.orm.exc import StaleDataError
 
-    from saas.tenancy.scope import tenant_bound
+    from saas.tenancy.scope import set_city_setting, tenant_bound
     from saas.tenancy.services import get_tenant
 
     delivery_id = request_delivery(app, "balikpapan", "gosend")
@@ -216,6 +216,7 @@ def test_a_callback_racing_another_writer_is_applied_again_not_answered_with_an_
             with tenant_bound(get_tenant("balikpapan")):
                 delivery = db.session.get(Delivery, delivery_id)
                 with db.engine.begin() as other_writer:
+                    set_city_setting(other_writer, delivery.tenant_id)  # PostgreSQL's wall: say the city
                     other_writer.execute(sa.update(Delivery.__table__).where(Delivery.__table__.c.id == delivery_id)
                                          .values(version=Delivery.__table__.c.version + 1))
                 delivery.driver_name = "Pak Budi"
