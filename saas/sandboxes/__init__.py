@@ -24,13 +24,14 @@ def register_sandboxes(app: Flask) -> None:
 
 
 def plug_in(app: Flask) -> None:
-    """What ``create_app`` plugs in when this package is installed: the ``demo`` command always,
-    and, when SANDBOXES_ENABLED, the sandboxes under /sandbox and the local SMTP server."""
+    """What ``create_app`` plugs in when this package is installed: the ``demo`` command and its
+    notice on every page while its history is being made always, and, when SANDBOXES_ENABLED, the sandboxes under /sandbox and the local SMTP server."""
     from saas.extensions import csrf
     from saas.notifications.channels.email import LOCAL_SMTP
-    from saas.sandboxes.demo import demo_command
+    from saas.sandboxes.demo import demo_command, history_notice
 
     app.cli.add_command(demo_command)
+    app.context_processor(history_notice)  # the demo's pages say when its history is not complete yet
     if not app.config.get("SANDBOXES_ENABLED"):
         return
     from saas.sandboxes.messages import start_smtp

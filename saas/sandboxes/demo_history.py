@@ -2,8 +2,13 @@
 
 Each city gets its own rhythm: Balikpapan prints 300–400 documents a working day and sends
 40–70 by Go-Send; smaller cities print fewer; each has its own courier habits, failure rate,
-message channel and backlog. Rows are written in bulk (the lifecycle rules are respected by
+message channel and backlog. Rows are written in bulk with ``insert_rows``, as the SIAK import
+writes them (the same column types redact and encrypt; the lifecycle rules are respected by
 construction), then the rollups are rebuilt from them.
+
+The demo makes it in two parts: the last few days of every city before it serves (so the offices,
+the portal and a citizen's link have documents from the first page), and the older days after,
+in the background, city by city, each city's older days and rollups in one transaction.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from saas.documents.identity import protect_kk, protect_nik
 from saas.documents.lifecycle import recount_statuses
 from saas.documents.models import Document, DocumentEvent
 from saas.extensions import db
-from saas.models import utcnow
+from saas.models import insert_rows, utcnow
 from saas.notifications.models import Notification
 from saas.portal.models import PickupBooking, Rating
 from saas.stats.services import rebuild
@@ -28,6 +33,10 @@ from saas.tenancy.scope import all_tenants, tenant_bound
 from saas.tenancy.services import list_tenants
 
 DAYS = 90
+#: Days made before the demo serves; the older ones follow in the background.
+RECENT_DAYS = 4
+#: Daily volumes as a share of each city's rhythm (the tests shrink it).
+SCALE = 1.0
 FIRST = ["Siti", "Budi", "Dewi", "Agus", "Rina", "Eko", "Nur", "Andi", "Putri", "Rahmat", "Ayu", "Hendra",
          "Sri", "Yusuf", "Fitri", "Dedi", "Wati", "Joko", "Lestari", "Bayu", "Indah", "Irfan", "Maya", "Rizky"]
 LAST = ["Aminah", "Santoso", "Lestari", "Saputra", "Wulandari", "Hidayat", "Pratama", "Kusuma", "Rahayu",
@@ -55,10 +64,11 @@ RHYTHMS = {
 }
 
 
-def _working_days(tenant, end: date, days: int = DAYS) -> list[date]:
+def _working_days(tenant, end: date, days: int = DAYS, skip_newest: int = 0) -> list[date]:
     open_days = {d for row in tenant.office.get("opening_hours", []) for d in row["days"]}
     codes = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    return [end - timedelta(days=n) for n in range(days, 0, -1) if codes[(end - timedelta(days=n)).weekday()] in open_days]
+    return [end - timedelta(days=n) for n in range(days, skip_newest, -1)
+            if codes[(end - timedelta(days=n)).weekday()] in open_days]
 
 
 def _at(tenant, day: date, hour: float) -> datetime:
@@ -72,8 +82,18 @@ def _nik(region: str, rng: random.Random, serial: int) -> str:
     return f"{region}{day:02d}{born.month:02d}{born.year % 100:02d}{serial % 9999 + 1:04d}"
 
 
-def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, scale: float = 1.0) -> int:
-    """``scale`` shrinks the daily volumes (the tests use a twentieth)."""
+def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, scale: float = 1.0,
+              skip_newest: int = 0, print_run: bool = True) -> int:
+    """Writes, without committing, the city's documents ready on its working days from ``days`` to
+    ``skip_newest + 1`` days ago, and (``print_run``) today's print run; ``scale`` shrinks the
+    daily volumes (the tests use a twentieth)."""
+    rows = plan_city(tenant, rng, now, days=days, scale=scale, skip_newest=skip_newest, print_run=print_run)
+    return write_city(tenant, rows)
+
+
+def plan_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, scale: float = 1.0,
+              skip_newest: int = 0, print_run: bool = True) -> dict:
+    """The rows of ``fill_city``, by table, with their ids given; only reads the database."""
     rhythm = RHYTHMS.get(tenant.slug, RHYTHMS["bontang"])
     today = now.astimezone(tenant.zone).date()
     kecamatan = [k["code"] for k in tenant.areas]
@@ -101,7 +121,7 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
                "delivery": (db.session.scalar(sa.select(sa.func.max(Delivery.id)).execution_options(
                    all_tenants=True)) or 0) + 1}
     serial = 0
-    for day in _working_days(tenant, today, days):
+    for day in _working_days(tenant, today, days, skip_newest):
         printed = max(1, round(rng.randint(*rhythm.printed) * scale))
         couriered = round(rng.randint(*rhythm.couriered) * scale)
         for n in range(printed):
@@ -189,7 +209,7 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
                 score = max(1, min(5, round(rng.gauss(rhythm.rating_mean, 0.8))))
                 ratings.append({"tenant_id": tenant.id, "document_id": doc_id, "delivery_id": doc["delivery_id"],
                                 "score": score, "comment": None, "at": closed + timedelta(hours=rng.uniform(0.2, 30))})
-    for n in range(rng.randint(20, 40)):  # today's print run, waiting to be marked ready
+    for n in range(rng.randint(20, 40) if print_run else 0):  # today's print run, waiting to be marked ready
         serial += 1
         doc_id = next_id["document"]
         next_id["document"] += 1
@@ -204,36 +224,77 @@ def fill_city(tenant, rng: random.Random, now: datetime, *, days: int = DAYS, sc
                           "status": "received"})
         events.append((doc_id, None, "received", "staff", received, "SIAK"))
     ratings = [r for r in ratings if r["at"] < now]
-    for table, rows in ((Delivery, deliveries), (Document, documents)):
-        for start in range(0, len(rows), 2000):
-            db.session.execute(sa.insert(table), rows[start:start + 2000])
     event_rows = [{"tenant_id": tenant.id, "document_id": d, "from_status": f, "to_status": t, "actor_kind": k,
                    "at": at, "note": note, "actor_label": "demo"} for d, f, t, k, at, note in events]
-    for table, rows in ((DocumentEvent, event_rows), (DeliveryEvent, delivery_events),
-                        (Notification, notifications), (PickupBooking, bookings), (Rating, ratings)):
-        for start in range(0, len(rows), 5000):
-            db.session.execute(sa.insert(table), rows[start:start + 5000])
+    return {Delivery: deliveries, Document: documents, DocumentEvent: event_rows, DeliveryEvent: delivery_events,
+            Notification: notifications, PickupBooking: bookings, Rating: ratings}
+
+
+def write_city(tenant, rows: dict) -> int:
+    """Writes planned rows as multi-row INSERTs, in the order their keys need; returns the documents."""
+    for model, table_rows in rows.items():
+        for start in range(0, len(table_rows), 5000):
+            insert_rows(model.__table__, table_rows[start:start + 5000])
     if db.engine.dialect.name == "postgresql":  # ids were given explicitly: move the sequences past them
         with all_tenants():  # past every city's ids, not only this one's
             for table in ("document", "delivery"):
                 db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                            f"(SELECT max(id) FROM {table}))"))
-    db.session.commit()
-    return len(documents)
+    return len(rows[Document])
 
 
-def fill_history() -> int:
-    """History for every city that has none yet (a second run adds nothing); returns cities filled."""
+def _has_documents(older_than: datetime | None = None) -> bool:
+    query = sa.select(Document.id).limit(1)
+    if older_than is not None:
+        query = query.where(Document.ready_at < older_than)
+    return db.session.scalar(query) is not None
+
+
+def fill_recent(*, now: datetime | None = None, scale: float | None = None) -> list[str]:
+    """The last RECENT_DAYS and today's print run for every city that has no document yet; returns
+    the cities filled. Quick: the demo serves right after."""
     rng = random.Random(2020_06_17)
-    now = utcnow()
-    filled = 0
+    now = now or utcnow()
+    filled = []
     for tenant in list_tenants():
         with tenant_bound(tenant):
-            if db.session.scalar(sa.select(Document.id).limit(1)) is not None:
+            if _has_documents():
                 continue
-            count = fill_city(tenant, rng, now)
+            fill_city(tenant, rng, now, days=RECENT_DAYS, scale=SCALE if scale is None else scale)
             recount_statuses()  # written in bulk, not moved through the lifecycle
-            days = rebuild(tenant)
-        filled += 1
-        click.echo(f"  {tenant.slug}: {count:,} documents of {DAYS} days' history, {days} days of figures")
+            db.session.commit()
+        filled.append(tenant.slug)
     return filled
+
+
+def fill_older(*, now: datetime | None = None, scale: float | None = None, progress=None) -> list[str]:
+    """The days before the recent ones, and every rollup, for each city that lacks them; returns the
+    cities filled. One transaction per city: stopped half-way, the next run makes that city again.
+    ``progress(slug, documents, days)`` is called as each city is done."""
+    rng = random.Random(2020_06_18)
+    now = now or utcnow()
+    filled = []
+    for tenant in list_tenants():
+        with tenant_bound(tenant):
+            if _has_documents(older_than=now - timedelta(days=RECENT_DAYS + 2)):
+                continue
+            rows = plan_city(tenant, rng, now, scale=SCALE if scale is None else scale,
+                             skip_newest=RECENT_DAYS, print_run=False)
+            # Planning only read: end that read so the writes below wait their turn (SQLite's
+            # busy timeout) instead of failing on a snapshot a request has written past.
+            db.session.rollback()
+            count = write_city(tenant, rows)
+            recount_statuses()
+            days = rebuild(tenant)  # commits the city's older days and rollups together
+        filled.append(tenant.slug)
+        if progress:
+            progress(tenant.slug, count, days)
+    return filled
+
+
+def fill_history(*, scale: float | None = None) -> int:
+    """Both parts at once, for every city lacking them (a second run adds nothing); returns cities filled."""
+    recent = fill_recent(scale=scale)
+    older = fill_older(scale=scale, progress=lambda slug, count, days: click.echo(
+        f"  {slug}: {count:,} documents of {DAYS} days' history, {days} days of figures"))
+    return len(set(recent) | set(older))
