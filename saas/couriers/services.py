@@ -579,6 +579,10 @@ def courier_lets_go(moving: DocumentMoving) -> None:
     delivery = _taken_off_trip(moving.document, moving.from_status, moving.to_status)
     if delivery is None:
         return
+    # The trip's row first, then its documents: the order the courier's callbacks take. Without
+    # it the cancellation's own callback, arriving while this transaction holds the document,
+    # would hold the trip and wait for the document (PostgreSQL: deadlock detected).
+    db.session.execute(sa.select(Delivery.id).where(Delivery.id == delivery.id).with_for_update())
     try:
         release(delivery)
     except DeliveryRefused as exc:
