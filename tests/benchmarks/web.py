@@ -123,14 +123,18 @@ def seed(app, documents: int) -> dict:
                 if i in chosen and status != "received" and len(samples[slug]) < 200:
                     samples[slug].append({"id": doc_id, "registration_no": registration, "nik": owner[0],
                                           "tenant_id": tenant_id})
-        raw = db.engine.raw_connection()
+        # As the tables' owner (the app's role may not switch off foreign-key triggers, nor COPY
+        # into a table under row-level security).
+        owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+        raw = owner.raw_connection()
         try:
             cursor = raw.cursor()
             # The rows are made consistent here; checking each one's foreign keys would be most of the time.
             cursor.execute("SET LOCAL session_replication_role = replica")
             # and an index is built faster once than kept up row by row: drop the plain ones, build them after.
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('document', 'document_event', "
-                           "'delivery', 'delivery_event') AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+                           "'delivery', 'delivery_event') AND indexname NOT IN (SELECT conname FROM pg_constraint) "
+                           "AND indexdef NOT LIKE 'CREATE UNIQUE%'")  # same-city keys' foreign keys need those
             indexes = cursor.fetchall()
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
@@ -157,6 +161,7 @@ def seed(app, documents: int) -> dict:
             print(f"  rows made in {copied - started:.1f} s, copied in {time.perf_counter() - copied:.1f} s", flush=True)
         finally:
             raw.close()
+            owner.dispose()
     return {"documents": len(document_rows), "events": len(event_rows), "deliveries": len(delivery_rows),
             "seconds": time.perf_counter() - started, "samples": samples}
 
@@ -316,8 +321,11 @@ def main() -> None:
         from saas.tenancy.services import sync_tenants
 
         with app.app_context():
-            with db.engine.begin() as conn:
+            # As the owner, not the app's role: on a fresh cluster that role is made by the migration.
+            owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+            with owner.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            owner.dispose()
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             sync_tenants(PROJECT_ROOT / "tenants")
             db.session.commit()
