@@ -11,9 +11,12 @@ OFFERS = ("services",)
 
 
 def wire(app) -> None:
+    import atexit
+    import weakref
+
     from saas import events
     from saas.accounts.services import SuperAdminSignedIn
-    from saas.console.services import audit_crossings, audit_sign_in, count_job_crossings, note_crossing
+    from saas.console.services import audit_crossings, audit_sign_in, count_job_crossings, crossing_tally, note_crossing
     from saas.tenancy.scope import watch_crossings
     from saas.api.openapi import add_path
     from saas.console.views import COMPARE_OPERATIONS, COMPARE_SCHEMAS, api, bp
@@ -22,6 +25,8 @@ def wire(app) -> None:
     watch_crossings(app, note_crossing)
     app.after_request(audit_crossings)
     app.teardown_appcontext(count_job_crossings)
+    tally = weakref.ref(crossing_tally(app))  # a stopping process writes its counts; a dropped app is not kept
+    atexit.register(lambda: tally() and tally().flush())
     add_path("/api/v1/admin/compare", COMPARE_OPERATIONS, COMPARE_SCHEMAS)
     app.register_blueprint(api)
     app.register_blueprint(bp)

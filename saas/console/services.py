@@ -5,6 +5,9 @@ import logging
 import re
 import shutil
 import tempfile
+import threading
+import time
+from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -94,20 +97,60 @@ def count_job_crossings(_error=None) -> None:
         _count(kinds)
 
 
+#: A process's counts reach Redis at most this often: a webhook or a job pays a dict update,
+#: not a Redis round trip (WhatsApp's receipts come one request per message).
+CROSSING_FLUSH_SECONDS = 30.0
+
+
+class CrossingTally:
+    """This app's counts of reads across cities not yet written to Redis, per (day, kind)."""
+
+    def __init__(self, app):
+        self.app, self.counts, self.lock, self.flushed_at = app, Counter(), threading.Lock(), time.monotonic()
+
+    def add(self, kinds: set[str]) -> None:
+        day = utcnow().date().isoformat()
+        with self.lock:
+            for kind in kinds:
+                self.counts[(day, kind)] += 1
+            due = time.monotonic() - self.flushed_at >= CROSSING_FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """One pipeline for all of them; kept for the next try if Redis does not answer."""
+        with self.lock:
+            counts, self.counts, self.flushed_at = self.counts, Counter(), time.monotonic()
+        if not counts:
+            return
+        try:
+            pipe = runtime(self.app).connection().pipeline()
+            for (day, kind), count in counts.items():
+                key = CROSSING_COUNTS_KEY.format(day=day)
+                pipe.hincrby(key, kind, count)
+                pipe.expire(key, CROSSING_COUNTS_KEPT)
+            pipe.execute()
+        except RedisError as exc:  # a count is not worth failing the job or the answer for
+            log.warning("could not count reads across cities: %s", exc)
+            with self.lock:
+                self.counts.update(counts)
+
+
+def crossing_tally(app=None) -> CrossingTally:
+    app = app or current_app._get_current_object()
+    tally = app.extensions.get("antar_crossing_tally")
+    if tally is None:
+        tally = app.extensions.setdefault("antar_crossing_tally", CrossingTally(app))
+    return tally
+
+
 def _count(kinds: set[str]) -> None:
-    key = CROSSING_COUNTS_KEY.format(day=utcnow().date().isoformat())
-    try:
-        pipe = runtime().connection().pipeline()
-        for kind in kinds:
-            pipe.hincrby(key, kind, 1)
-        pipe.expire(key, CROSSING_COUNTS_KEPT)
-        pipe.execute()
-    except RedisError as exc:  # a count is not worth failing the job or the answer for
-        log.warning("could not count reads across cities: %s", exc)
+    crossing_tally().add(kinds)
 
 
 def job_crossings(days: int = 7) -> list[dict]:
     """The platform's own reads across cities, per day and kind, the latest day first."""
+    crossing_tally().flush()  # this process's own; other processes' arrive within CROSSING_FLUSH_SECONDS
     today = utcnow().date()
     connection = runtime().connection()
     rows = []

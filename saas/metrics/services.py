@@ -183,37 +183,35 @@ def _age(now: datetime, since: datetime | None) -> float:
     return max((now - since).total_seconds(), 0.0) if since is not None else 0.0
 
 
-def message_families(cities: dict[int, str], now: datetime) -> list[GaugeMetricFamily]:
-    counted = GaugeMetricFamily(
-        "antar_messages",
-        "Outbox messages by city, channel and status: every one still waiting to be sent (pending, "
-        "queued, failed), and of the others those written in the last 24 hours.",
-        labels=("city", "channel", "status"))
-    oldest = GaugeMetricFamily(
-        "antar_messages_oldest_waiting_seconds",
-        "How long ago the oldest message still waiting to be sent was written.",
-        labels=("city", "channel", "status"))
-    for tenant_id, channel, status, count, first in message_counts(cities, now):
-        labels = (cities[tenant_id], channel, status)
-        counted.add_metric(labels, count)
-        if status in SENDABLE:
-            oldest.add_metric(labels, _age(now, first))
+def _counted_families(rows, cities: dict[int, str], now: datetime, *, name: str, what: str, oldest_name: str,
+                      oldest_what: str, kind: str, open_statuses) -> list[GaugeMetricFamily]:
+    """A count per (city, ``kind``, status), and the age of the oldest row in each open status."""
+    labels = ("city", kind, "status")
+    counted = GaugeMetricFamily(name, what, labels=labels)
+    oldest = GaugeMetricFamily(oldest_name, oldest_what, labels=labels)
+    for tenant_id, value, status, count, first in rows:
+        these = (cities[tenant_id], value, status)
+        counted.add_metric(these, count)
+        if status in open_statuses:
+            oldest.add_metric(these, _age(now, first))
     return [counted, oldest]
+
+
+def message_families(cities: dict[int, str], now: datetime) -> list[GaugeMetricFamily]:
+    return _counted_families(
+        message_counts(cities, now), cities, now, kind="channel", open_statuses=SENDABLE,
+        name="antar_messages",
+        what="Outbox messages by city, channel and status: every one still waiting to be sent (pending, "
+             "queued, failed), and of the others those written in the last 24 hours.",
+        oldest_name="antar_messages_oldest_waiting_seconds",
+        oldest_what="How long ago the oldest message still waiting to be sent was written.")
 
 
 def trip_families(cities: dict[int, str], now: datetime) -> list[GaugeMetricFamily]:
-    counted = GaugeMetricFamily(
-        "antar_courier_trips",
-        "Courier trips by city, provider and status: every open one, and of the closed ones those "
-        "requested in the last 24 hours.",
-        labels=("city", "provider", "status"))
-    oldest = GaugeMetricFamily(
-        "antar_courier_trips_oldest_open_seconds",
-        "How long ago the oldest trip still open in this status was requested.",
-        labels=("city", "provider", "status"))
-    for tenant_id, provider, status, count, first in trip_counts(cities, now):
-        labels = (cities[tenant_id], provider, status)
-        counted.add_metric(labels, count)
-        if status in OPEN_TRIPS:
-            oldest.add_metric(labels, _age(now, first))
-    return [counted, oldest]
+    return _counted_families(
+        trip_counts(cities, now), cities, now, kind="provider", open_statuses=OPEN_TRIPS,
+        name="antar_courier_trips",
+        what="Courier trips by city, provider and status: every open one, and of the closed ones those "
+             "requested in the last 24 hours.",
+        oldest_name="antar_courier_trips_oldest_open_seconds",
+        oldest_what="How long ago the oldest trip still open in this status was requested.")

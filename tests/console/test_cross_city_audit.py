@@ -82,3 +82,26 @@ def test_a_city_token_refused_by_the_platform_api_leaves_no_row(app, client):
         db.session.commit()
     assert client.get("/api/v1/admin/compare", headers={"Authorization": f"Bearer {city}"}).status_code == 403
     assert _crossings(app) == []
+
+
+def test_webhooks_and_jobs_are_counted_in_the_process_and_written_to_redis_together(app, client, monkeypatch):
+    """A WhatsApp receipt is one request per message: its count must not cost a Redis round trip
+    each; the counts reach Redis in one go, and the audit page still shows every one."""
+    from saas.console import services
+    from saas.jobs import runtime
+
+    key = services.CROSSING_COUNTS_KEY.format(day=date.today().isoformat())
+    with app.app_context():
+        redis = runtime(app).connection()
+        for _ in range(5):
+            services._count({"web:message_webhooks.whatsapp_receipt"})
+        assert redis.hgetall(key) == {}  # nothing written per request
+        monkeypatch.setattr(services, "CROSSING_FLUSH_SECONDS", 0.0)
+        services._count({"web:message_webhooks.whatsapp_receipt"})
+        assert {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in redis.hgetall(key).items()} == {
+            "web:message_webhooks.whatsapp_receipt": 6}
+    make_user(app, None, "superadmin", "root@antar.test")
+    assert sign_in(client, None, "root@antar.test").status_code == 302
+    counted = client.get("/admin/audit").get_data(as_text=True).split(
+        "Pembacaan lintas kota oleh platform sendiri", 1)[1]
+    assert re.search(r"<td>[^<]*[Ww]ebhook[^<]*</td><td>6</td>", counted), counted[:1500]
