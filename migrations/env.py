@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from flask import current_app
 
 import sqlalchemy as sa
+
+from saas.models import made_on
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -110,6 +112,7 @@ def run_migrations_online():
             # dropping a parent would cascade into its children's rows. Checked again below.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()  # outside any transaction, or SQLite ignores it
+        conf_args.setdefault("include_object", made_on(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

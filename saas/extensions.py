@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import select
 
+import click
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -38,6 +40,28 @@ class DeferredMigrate:
 
     def init_app(self, app, db, **options) -> None:
         app.extensions["migrate"] = _MigrateOnDemand(app, db, options)
+        app.cli.add_command(_DatabaseCommands("db", help="Database migrations (Alembic, via Flask-Migrate)."))
+
+
+class _DatabaseCommands(click.Group):
+    """``flask db …``: Flask-Migrate's own commands, imported when one of them is asked for (the
+    real group is registered only when Flask-Migrate loads, which a command that never touches the
+    schema does not make happen)."""
+
+    @staticmethod
+    def _real() -> click.Group:
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._real().make_context(info_name, args, parent=parent, **extra)  # its options and all
+
+    def list_commands(self, ctx):
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._real().get_command(ctx, name)
 
 
 class _MigrateOnDemand:

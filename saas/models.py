@@ -15,6 +15,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def made_on(dialect_name: str):
+    """Alembic's ``include_object`` for ``dialect_name``: an index the models make on one database
+    only (``info={"only_on": "postgresql"}`` beside its ``ddl_if``) is not missing on another."""
+    def include(obj, name, type_, reflected, compare_to):
+        only_on = getattr(obj, "info", {}).get("only_on")
+        return only_on is None or only_on == dialect_name
+    return include
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Timezone-aware UTC datetimes on PostgreSQL and SQLite alike (SQLite drops the zone)."""
 

@@ -121,6 +121,12 @@ class Document(TenantScoped, Timestamps, db.Model):
         sa.Index("ix_document_tenant_id_queue_order", "tenant_id",
                  sa.text("(CAST(id AS DOUBLE PRECISION))")).ddl_if(dialect="postgresql"),
         sa.Index(None, "tenant_id", "delivery_id"),
+        # The queue's name search on PostgreSQL, read through ``antar_documents_named`` (migration
+        # 0022, with pg_trgm and btree_gin): a name that matches nothing is an index look-up, not
+        # a read of the city.
+        sa.Index("ix_document_tenant_id_name_trigrams", "tenant_id", "owner_name_search", postgresql_using="gin",
+                 postgresql_ops={"owner_name_search": "gin_trgm_ops"},
+                 info={"only_on": "postgresql"}).ddl_if(dialect="postgresql"),
         sa.CheckConstraint(
             "status in ('received', 'ready', 'pickup_booked', 'delivery_requested', 'with_courier',"
             " 'delivered', 'collected', 'returned', 'cancelled')", name="status"),

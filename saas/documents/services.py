@@ -276,6 +276,29 @@ def _on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+#: A name search finding more than this many of the city's documents walks the queue's own order
+#: instead (common names fill a page at once there); fewer are fetched by id.
+NAMED_BY_INDEX_AT_MOST = 500
+
+
+def owner_named(text: str):
+    """Documents whose owner's name contains ``text`` (taken literally, any case).
+
+    On PostgreSQL, for three letters or more, the city's matches come from a trigram index through
+    ``antar_documents_named`` (migration 0022): under row-level security ``LIKE`` is no index
+    condition, so a name that matches nothing used to read the city's every row. A common name
+    (more than ``NAMED_BY_INDEX_AT_MOST`` matches) keeps the walk, which fills a page at once.
+    """
+    literal = Document.owner_name_search.contains(text.lower(), autoescape=True)
+    if not _on_postgresql() or len(text) < 3:
+        return literal
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    ids = db.session.scalar(sa.select(sa.func.antar_documents_named(pattern, NAMED_BY_INDEX_AT_MOST)))
+    if len(ids) > NAMED_BY_INDEX_AT_MOST:
+        return literal
+    return Document.id.in_(ids) if ids else sa.false()
+
+
 def registration_prefix(prefix: str):
     """Registration numbers starting with ``prefix``, taken literally.
 
@@ -332,7 +355,7 @@ def queue_statement(query: QueueQuery):
         elif any(ch.isdigit() for ch in text):
             statement = statement.where(registration_prefix(text.upper()))
         else:
-            statement = statement.where(Document.owner_name_search.contains(text.lower()))
+            statement = statement.where(owner_named(text))
     return statement
 
 

@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 from saas import create_app
 from saas.config import PROJECT_ROOT
 from saas.extensions import db
+from saas.models import made_on
 from tests.conftest import TEST_DATABASE_URL, base_config
 
 MIGRATIONS = str(PROJECT_ROOT / "migrations")
@@ -16,7 +17,8 @@ MIGRATIONS = str(PROJECT_ROOT / "migrations")
 
 def _differences(engine):
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": made_on(conn.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 
@@ -59,3 +61,17 @@ def test_upgrade_builds_an_empty_postgresql_database(tmp_path):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
         admin.dispose()
+
+
+def test_the_readme_s_flask_db_upgrade_builds_the_schema(tmp_path):
+    """Production's first step (`flask --app wsgi db upgrade`): the command is there although
+    Flask-Migrate itself loads only when a command touches the schema."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    app = create_app(base_config(tmp_path, url, REDIS_URL=None))
+    listed = app.test_cli_runner().invoke(args=["db", "--help"])
+    assert listed.exit_code == 0 and "upgrade" in listed.output, listed.output
+    ran = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert ran.exit_code == 0, ran.output
+    with app.app_context():
+        assert "document" in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
