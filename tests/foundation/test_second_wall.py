@@ -185,3 +185,24 @@ def test_a_row_cannot_point_into_another_city(app, two_cities):
                                    .where(Document.__table__.c.registration_no == "A-1").values(delivery_id=theirs_id))
                 db.session.commit()
             db.session.rollback()
+
+
+def test_the_name_search_function_crosses_the_wall_only_into_the_bound_city(app, postgres):
+    """``antar_documents_named`` runs as the owner (so an index may serve it) and applies the city
+    itself: the bound city's matches only, and nothing at all when no city is bound."""
+    add_document(app, "balikpapan", name="Siti Aminah")
+    add_document(app, "samarinda", name="Siti Rahayu")
+    named = sa.text("SELECT antar_documents_named('%siti%', 500)")
+    with app.app_context():
+        balikpapan, samarinda = get_tenant("balikpapan"), get_tenant("samarinda")
+        with tenant_bound(balikpapan):
+            found = db.session.scalar(named)
+            assert [d.owner_name for d in db.session.scalars(sa.select(Document).where(Document.id.in_(found)))] \
+                == ["Siti Aminah"]
+        db.session.rollback()
+        with db.engine.connect() as conn:  # no city told to PostgreSQL
+            assert conn.execute(named).scalar() == []
+        with all_tenants():
+            ids = {d.tenant_id: d.id for d in db.session.scalars(sa.select(Document))}
+        with tenant_bound(samarinda):
+            assert db.session.scalar(named) == [ids[samarinda.id]]
