@@ -110,9 +110,10 @@ def test_courier_journey_in_surabaya_with_its_location_rule(app, screen, monkeyp
     page.get_by_label("Nomor HP penerima").fill("081234567891")
     page.get_by_label("Kelurahan (kecamatan)").select_option(label="Darmo (Wonokromo)")
     page.get_by_label("Nama jalan, nomor rumah, RT/RW").fill("Jl. Raya Darmo No. 40")
-    page.get_by_role("button", name="Lihat harga").click()  # no location: PT Pos's fixed fee still comes
+    page.get_by_role("button", name="Lihat harga").click()  # no location: both, Grab's from Darmo's centre
     assert page.get_by_text("Rp12.000").is_visible()
-    assert page.get_by_text("GrabExpress menghitung harga dari lokasi tepat Anda").is_visible()
+    assert page.locator(".courier-offer input[type=radio]").count() == 2
+    assert page.get_by_text("Harga diperkirakan dari titik tengah kelurahan Anda", exact=False).is_visible()
     accessible(page, "journey-surabaya-02-quotes-without-location")
     page.get_by_role("link", name="Ubah alamat").click()
     page.get_by_label("Lintang").fill("-7.2900")
