@@ -31,10 +31,20 @@ def _resolve_tenant(endpoint, values):
 
 
 def _add_tenant_slug(endpoint, values):
-    if TENANT_ARG in values or current_tenant._get_current_object() is None:
+    if TENANT_ARG in values:
         return
-    if current_app.url_map.is_endpoint_expecting(endpoint, TENANT_ARG):
-        values[TENANT_ARG] = current_tenant.slug
+    tenant = current_tenant._get_current_object()
+    if tenant is not None and _expects_slug(endpoint):
+        values[TENANT_ARG] = tenant.slug
+
+
+def _expects_slug(endpoint: str) -> bool:
+    """Asked for every link a page builds (fifty on a queue page): the rules do not change once
+    the app serves, so each endpoint's answer is kept."""
+    known = current_app.extensions.setdefault("antar_slug_endpoints", {})
+    if endpoint not in known:
+        known[endpoint] = current_app.url_map.is_endpoint_expecting(endpoint, TENANT_ARG)
+    return known[endpoint]
 
 
 def city_blueprint(name: str, import_name: str, url_prefix: str = "", *, api: bool = False,

