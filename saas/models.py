@@ -1,6 +1,8 @@
 """Column helpers shared by every capability's models."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -126,3 +128,49 @@ def insert_rows(table: sa.Table, rows: list[dict], *, with_ids: bool = False) ->
         return ids
     connection.execute(table.insert(), rows)
     return None
+
+
+@contextmanager
+def staged_rows(table: sa.Table, rows: list[dict], constants: dict | None = None) -> Iterator[sa.Table]:
+    """Write many rows of one shape into ``table`` (PostgreSQL only; an ``id`` drawn from its
+    sequence) in the session's transaction: ``COPY`` into a temporary table of the rows' columns,
+    then one ``INSERT … SELECT`` adding ``constants`` (the columns every row shares, sent once).
+    Yields the temporary table, whose rows and their ids later statements may read (the events of
+    the documents), and drops it after.
+
+    ``COPY FROM`` is refused on a table with row-level security for a role that does not own it;
+    a temporary table has none, and the ``INSERT`` that follows is checked against the city's
+    policy row by row, as any insert. Values go through the columns' types first (the free-text
+    redaction, UTC times), as an ``INSERT`` would send them; the Python-side defaults of the
+    columns left out are added as an ``INSERT`` adds them. Rows written this way skip the ORM:
+    callers set ``tenant_id``.
+    """
+    from saas.extensions import db
+
+    constants = constants or {}
+    db.session.flush()  # what the ORM holds goes first: these rows may refer to it
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0]) if rows else []
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    sequence = connection.scalar(sa.text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name})
+    staging = sa.Table(
+        f"staging_{table.name}", sa.MetaData(),
+        sa.Column("id", table.c.id.type, server_default=sa.text(f"nextval('{sequence.replace(chr(39), chr(39) * 2)}')")),
+        *(sa.Column(name, table.c[name].type) for name in names),
+        prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+    )
+    staging.create(connection)
+    quote = dialect.identifier_preparer.quote
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {quote(staging.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] if process is None else process(row[name])
+                                for name, process in zip(names, processors)])
+    connection.execute(table.insert().from_select(["id", *names, *constants], sa.select(
+        staging.c.id, *(staging.c[name] for name in names),
+        *(sa.null() if value is None else sa.literal(value, type_=table.c[name].type)
+          for name, value in constants.items()))))
+    yield staging
+    # On an error the transaction's rollback takes the table with it.
+    staging.drop(connection)

@@ -366,7 +366,7 @@ def import_batch(batch: ImportBatch, tenant, user) -> list[RowVerdict]:
     verdicts = verdicts_of(batch, tenant)
     _mark_existing(verdicts)  # the register may have changed since
     register_rows([v.row for v in verdicts if v.verdict == "new"], Actor.staff(user),
-                  note=f"SIAK import: {batch.filename}", batch_id=batch.id)
+                  note=f"SIAK import: {batch.filename}", batch_id=batch.id, staged=True)
     for key, value in _counts(verdicts).items():
         setattr(batch, key, value)
     batch.refusals = [

@@ -66,22 +66,29 @@ def bench_import(app, rows: int) -> dict:
 
 def copy_ceiling(batch_id: int) -> float:
     """Seconds for a plain ``COPY`` of the same document rows into a table like ``document`` (its
-    indexes and defaults), in the same run: what the import could at best be."""
-    raw = db.session.connection().connection.driver_connection
-    with raw.cursor() as cursor:
-        data = bytearray()
-        with cursor.copy(f"COPY (SELECT * FROM document WHERE import_batch_id = {int(batch_id)}) TO STDOUT") as out:
-            for block in out:
-                data += block
-        cursor.execute("CREATE TABLE document_ceiling (LIKE document INCLUDING ALL)")  # logged, as document is
-        raw.commit()
-        start = time.perf_counter()
-        with cursor.copy("COPY document_ceiling FROM STDIN") as copy:
-            copy.write(bytes(data))
-        raw.commit()
-        elapsed = time.perf_counter() - start
-        cursor.execute("DROP TABLE document_ceiling")
-        raw.commit()
+    indexes and defaults), in the same run: what the import could at best be. Done as the tables'
+    owner (the app's role may create no table), on a connection of its own."""
+    owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with owner.connect() as connection:
+            raw = connection.connection.driver_connection
+            with raw.cursor() as cursor:
+                data = bytearray()
+                with cursor.copy(f"COPY (SELECT * FROM document WHERE import_batch_id = {int(batch_id)}) "
+                                 "TO STDOUT") as out:
+                    for block in out:
+                        data += block
+                cursor.execute("CREATE TABLE document_ceiling (LIKE document INCLUDING ALL)")  # logged, as document is
+                raw.commit()
+                start = time.perf_counter()
+                with cursor.copy("COPY document_ceiling FROM STDIN") as copy:
+                    copy.write(bytes(data))
+                raw.commit()
+                elapsed = time.perf_counter() - start
+                cursor.execute("DROP TABLE document_ceiling")
+                raw.commit()
+    finally:
+        owner.dispose()
     return elapsed
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from saas.documents import siak_import
-from saas.documents.models import Document, ImportBatch
+from saas.documents.models import Document, DocumentEvent, ImportBatch
 from saas.extensions import db
 from saas.tenancy.scope import all_tenants
 from tests.conftest import csrf_token_from
@@ -250,3 +250,23 @@ def test_a_nik_typed_in_the_registration_column_is_neither_shown_nor_kept(app, s
         assert {r["row"] for r in refusals} == {2, 3, 4}
         assert "0117" not in repr(refusals) and set(db.session.scalars(sa.select(Document.registration_no))) == {"BPP-0703"}
     assert "0117" not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_each_imported_document_has_its_one_received_event_naming_the_file_without_a_nik(app, staff):
+    """The bulk write (on PostgreSQL through a temporary table) keeps each document's own event,
+    and the free-text redaction of what the office typed (here the file's name)."""
+    client = staff("operator")
+    named_after = make_nik(serial=40)
+    rows = [f"BPP-1{n:03d},{make_nik(serial=41 + n)},Warga {n},ktp_el,0812345{n:05d},,,64.71.05" for n in range(30)]
+    response = upload(client, csv_file(*rows), filename=f"siak {named_after}.csv")
+    assert confirm(client, response.headers["Location"]).status_code == 302
+    page = client.get("/balikpapan/office/documents/BPP-1007").get_data(as_text=True)
+    assert f"SIAK import: siak {named_after[:4]}**********{named_after[-2:]}.csv" in page
+    assert named_after not in page
+    with app.app_context(), all_tenants():
+        events = db.session.execute(sa.select(Document.registration_no, sa.func.count(DocumentEvent.id))
+                                    .join(DocumentEvent, DocumentEvent.document_id == Document.id)
+                                    .group_by(Document.registration_no)).all()
+        notes = set(db.session.scalars(sa.select(DocumentEvent.note)))
+    assert sorted(events) == [(f"BPP-1{n:03d}", 1) for n in range(30)]
+    assert notes == {f"SIAK import: siak {named_after[:4]}**********{named_after[-2:]}.csv"}

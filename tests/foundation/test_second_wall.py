@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from saas.accounts.models import StaffAccessLog
 from saas.couriers.models import Delivery
 from saas.documents.models import Document
+from saas.documents.services import prepared_row
 from saas.extensions import db
+from saas.models import staged_rows, utcnow
 from saas.tenancy import scope
 from saas.tenancy.scope import (
     TenantNotBound,
@@ -27,7 +29,7 @@ from saas.tenancy.scope import (
 )
 from saas.tenancy.services import get_tenant
 from tests.conftest import make_user, owner_engine
-from tests.factories import add_document
+from tests.factories import add_document, document_values
 
 DOCUMENTS = sa.text("SELECT registration_no FROM document ORDER BY registration_no")
 
@@ -206,3 +208,25 @@ def test_the_name_search_function_crosses_the_wall_only_into_the_bound_city(app,
             ids = {d.tenant_id: d.id for d in db.session.scalars(sa.select(Document))}
         with tenant_bound(samarinda):
             assert db.session.scalar(named) == [ids[samarinda.id]]
+
+
+def test_rows_copied_through_a_temporary_table_are_held_to_the_bound_city(app, postgres):
+    """The SIAK import's bulk path: ``COPY`` into a temporary table (which has no policy), then one
+    ``INSERT … SELECT`` into the table, which the policy checks row by row."""
+    with app.app_context():
+        samarinda, balikpapan = get_tenant("samarinda").id, get_tenant("balikpapan")
+        mine = balikpapan.id
+        with tenant_bound(balikpapan):
+            row = prepared_row(document_values(registration_no="BULK-1"))
+            shared = {"status": "received", "created_at": utcnow(), "updated_at": utcnow()}
+            with pytest.raises(DBAPIError, match="row-level security"):
+                with staged_rows(Document.__table__, [row], {**shared, "tenant_id": samarinda}):
+                    pass
+            db.session.rollback()
+            with staged_rows(Document.__table__, [row], {**shared, "tenant_id": mine}) as staging:
+                copied = db.session.execute(sa.select(staging.c.id, staging.c.registration_no)).all()
+            db.session.commit()
+            written = db.session.execute(sa.select(Document.id, Document.registration_no)).all()
+        with owner_engine().connect() as owner:
+            cities = owner.execute(sa.text("SELECT tenant_id FROM document")).scalars().all()
+    assert written == copied and copied[0][1] == "BULK-1" and cities == [mine]
