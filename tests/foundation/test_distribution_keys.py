@@ -73,3 +73,16 @@ def test_every_primary_key_of_a_citys_table_leads_with_the_city(app):
     assert {"document", "delivery", "notification", "chat_message"} <= keys.keys()
     stray = {table: key for table, key in keys.items() if key[0] != "tenant_id" and table not in NOT_DISTRIBUTED}
     assert not stray, f"primary keys of a city's table that do not lead with tenant_id: {stray}"
+
+
+def test_the_readme_names_every_table_left_out_of_the_distribution(app):
+    """What is not distributed by city becomes a Citus reference table; the README's note says which."""
+    from saas.config import PROJECT_ROOT
+
+    with app.app_context():
+        tables = list(db.metadata.sorted_tables)
+    reference = {t.name for t in tables if "tenant_id" not in t.c or t.c.tenant_id.nullable} | NOT_DISTRIBUTED
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    note = readme[readme.index("Tables that would not be distributed"):].split("\n\n")[0]
+    missing = sorted(name for name in reference if f"`{name}`" not in note)
+    assert not missing, f"reference tables the README's note on distribution does not name: {missing}"
