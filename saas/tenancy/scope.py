@@ -45,7 +45,16 @@ class TenantMismatch(RuntimeError):
 
 
 class TenantScoped:
-    """Mixin for every model that belongs to one city: ``tenant_id`` is stamped and filtered."""
+    """Mixin for every model that belongs to one city: ``tenant_id`` is stamped and filtered.
+
+    On PostgreSQL the table's primary key is ``(tenant_id, id)`` (migration ``0022b``), the shape a
+    distribution of the schema by city (Citus) needs; the ORM keeps ``id`` alone as the row's
+    identity (``session.get(Model, id)``), as the sequence keeps it unique. SQLite keeps ``id`` as
+    its only primary key: only a lone ``INTEGER PRIMARY KEY`` draws its values by itself there.
+    Either way the table gets a plain index on ``id`` (below), for what finds a row by its id
+    without naming the city: the ORM's own ``UPDATE … WHERE id = …``, jobs and webhooks inside
+    ``all_tenants()``.
+    """
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:
@@ -56,6 +65,13 @@ class TenantScoped:
     @declared_attr
     def tenant(cls):
         return relationship("Tenant", viewonly=True)
+
+
+@event.listens_for(TenantScoped, "after_mapper_constructed", propagate=True)
+def _index_the_id(mapper, cls):
+    table = mapper.local_table
+    if isinstance(table, sa.Table) and "id" in table.c and table.primary_key.columns.keys() == ["id"]:
+        sa.Index(None, table.c.id)  # named ix_<table>_id by the metadata's convention
 
 
 def same_city_key(table: str, column: str, target: str, ondelete: str | None = None) -> sa.ForeignKeyConstraint:

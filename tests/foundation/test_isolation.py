@@ -120,6 +120,8 @@ def test_every_tenant_owned_table_leads_its_keys_with_tenant_id(app):
     for model in scoped:
         table = model.__table__
         for index in table.indexes:
+            if index.columns.keys() == ["id"] and not index.unique:
+                continue  # finding a row by its id alone, now that the primary key leads with the city
             assert index.columns.keys()[0] == "tenant_id", (table.name, index.name)
         for constraint in table.constraints:
             if isinstance(constraint, sa.UniqueConstraint):
