@@ -47,7 +47,7 @@ class TenantMismatch(RuntimeError):
 class TenantScoped:
     """Mixin for every model that belongs to one city: ``tenant_id`` is stamped and filtered.
 
-    On PostgreSQL the table's primary key is ``(tenant_id, id)`` (migration ``0022b``), the shape a
+    On PostgreSQL the table's primary key is ``(tenant_id, id)`` (migration ``0023``), the shape a
     distribution of the schema by city (Citus) needs; the ORM keeps ``id`` alone as the row's
     identity (``session.get(Model, id)``), as the sequence keeps it unique. SQLite keeps ``id`` as
     its only primary key: only a lone ``INTEGER PRIMARY KEY`` draws its values by itself there.

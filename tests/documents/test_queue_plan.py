@@ -134,8 +134,8 @@ def test_postgresql_reads_the_queue_through_city_leading_indexes(app, two_cities
     for label, nodes in plans.items():
         used = _indexes(nodes)
         if label == "name":  # the trigram route's ids (a few hundred here), fetched by key
-            by_key = [node for node in nodes if node.get("Index Name") == "pk_document"]
-            assert by_key and all("ANY" in node.get("Index Cond", "") for node in by_key), label
+            by_key = [node for node in nodes if "Index Name" in node]
+            assert by_key and all("ANY" in node.get("Index Cond", "") for node in by_key), (label, by_key)
             assert not any(node["Node Type"] == "Seq Scan" for node in nodes), label
             continue
         assert "pk_document" not in used, (label, used)

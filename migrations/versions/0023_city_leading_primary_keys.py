@@ -14,15 +14,15 @@ a plain index on ``id``, on SQLite too, so that both databases match the models.
 SQLite keeps ``id`` as its only primary key: a lone ``INTEGER PRIMARY KEY`` is the only column it
 numbers by itself, and SQLite is never distributed.
 
-Revision ID: 0022b
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 03:40:00
 
 """
 from alembic import op
 
-revision = '0022b'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
