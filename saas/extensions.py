@@ -14,7 +14,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import Pool
 
 # Stable constraint names, so Alembic can alter them on PostgreSQL and SQLite alike.
@@ -104,6 +104,24 @@ def _sqlite_savepoint_inside_a_transaction(conn, name):
     if conn.dialect.name != "sqlite":
         return
     dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _sqlite_for_update_takes_the_write_lock(orm_execute_state):
+    """SQLite has no row locks, so ``SELECT … FOR UPDATE`` (a booking job's trip, a problem report
+    taken in hand) locked nothing: a courier's callback could commit a change to the same row
+    meanwhile, and the job's own commit then failed on the row's version and lost what it had
+    written (the new price). Here it takes the database's write lock instead, as PostgreSQL takes
+    the row's: the other writer waits ``busy_timeout`` for this transaction to end."""
+    statement = orm_execute_state.statement
+    if not orm_execute_state.is_select or getattr(statement, "_for_update_arg", None) is None:
+        return
+    connection = orm_execute_state.session.connection(bind_arguments=orm_execute_state.bind_arguments)
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN IMMEDIATE")
 

@@ -94,7 +94,9 @@ def book_scheduled_deliveries() -> int:
             except ProviderError:
                 log.warning("scheduled delivery %s not booked yet; next round", delivery_id, exc_info=True)
                 continue
-            booked += outcome in ("booked", "adopted", "awaiting callback")
+            # "already booked": the courier's own callback recorded the booking before this job's
+            # commit (the job then looks again and finds it booked). It was due and unbooked a moment ago.
+            booked += outcome in ("booked", "adopted", "awaiting callback", "already booked")
     return booked
 
 
