@@ -222,6 +222,11 @@ class Gunicorn:
             sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         return sizes
 
+    def worker_pss_mb(self) -> list[float]:
+        """Proportional set sizes: each shared page counted once among the processes sharing it."""
+        return [int(re.search(r"Pss:\s+(\d+)", Path(f"/proc/{pid}/smaps_rollup").read_text()).group(1)) / 1024
+                for pid in self.worker_pids()]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -435,7 +440,7 @@ def _footprint(wrk, env, workdir, args, lookups, homes, samples, app) -> None:
             rss[name].append(sizes)
             imports[name].append(import_time(env, root=root))
             print(f"  round {round_no + 1} {name:<8} worker RSS {max(sizes['antar']['rss']):5.1f} MB (all: "
-                  f"{', '.join(f'{r:.0f}' for r in sizes['antar']['rss'])}) after {sizes['antar']['served']:,} requests; "
+                  f"{', '.join(f'{r:.0f}' for r in sizes['antar']['rss'])}; PSS {max(sizes['antar']['pss']):.0f}) after {sizes['antar']['served']:,} requests; "
                   f"import {imports[name][-1][0]:.2f} s wall, {imports[name][-1][1]:.2f} s CPU; "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
     bare = max(rss["this"][0]["bare"]["rss"])
@@ -466,7 +471,7 @@ def _rss_after_mixed(wrk, env, workdir, args, lookups, homes, samples, app, root
             served = 0
             while served < args.mixed:
                 served += run_wrk(wrk, server.url, script, 3, 8)["requests"]
-            sizes[name] = {"served": served, "rss": server.worker_rss_mb()}
+            sizes[name] = {"served": served, "rss": server.worker_rss_mb(), "pss": server.worker_pss_mb()}
         finally:
             server.stop()
     return sizes
