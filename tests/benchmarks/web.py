@@ -7,6 +7,11 @@ drives them with wrk in interleaved rounds and prints medians, ratios and the ma
 
     .venv/bin/python -m tests.benchmarks.web --database postgresql://postgres@127.0.0.1/antar_bench
     .venv/bin/python -m tests.benchmarks.web --database … --documents 100000 --rounds 3 --seconds 10
+    .venv/bin/python -m tests.benchmarks.web --database … --only footprint --compare /tmp/antar-base
+
+``--only footprint`` measures just the workers' RSS after the mixed requests and ``import wsgi``;
+``--compare DIR`` also serves another checkout of the code (e.g. ``git archive BASE | tar -x -C DIR``)
+from the same database, alternating with this one round by round, for a before/after in one run.
 
 The database is emptied first (its name must contain ``bench`` or ``test``). wrk is installed with
 ``apt-get install -y wrk`` when missing.
@@ -180,14 +185,14 @@ def ensure_wrk() -> str:
 
 
 class Gunicorn:
-    def __init__(self, target: str, env: dict, workers: int, threads: int):
+    def __init__(self, target: str, env: dict, workers: int, threads: int, root: Path = PROJECT_ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
              "--worker-class", "gthread", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
              "--backlog", "2048", target],
-            cwd=PROJECT_ROOT, env=env, start_new_session=True)
+            cwd=root, env={**env, "PYTHONPATH": str(root)}, start_new_session=True)
 
     def wait(self, path: str, timeout: float = 90) -> None:
         import urllib.error
@@ -216,6 +221,11 @@ class Gunicorn:
             status = Path(f"/proc/{pid}/status").read_text()
             sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         return sizes
+
+    def worker_pss_mb(self) -> list[float]:
+        """Proportional set sizes: each shared page counted once among the processes sharing it."""
+        return [int(re.search(r"Pss:\s+(\d+)", Path(f"/proc/{pid}/smaps_rollup").read_text()).group(1)) / 1024
+                for pid in self.worker_pids()]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -255,12 +265,13 @@ def run_wrk(wrk: str, url: str, script: Path, seconds: int, connections: int) ->
     return json.loads(done.stdout.split("WRK_JSON ", 1)[1].splitlines()[0])
 
 
-def import_time(env: dict, runs: int = 5) -> tuple[float, float]:
+def import_time(env: dict, runs: int = 5, root: Path = PROJECT_ROOT) -> tuple[float, float]:
     """Median wall and CPU seconds of ``import wsgi`` in fresh processes (CPU time says more on a busy machine)."""
     code = ("import time; t, c = time.perf_counter(), time.process_time(); import wsgi; "
             "print(time.perf_counter() - t, time.process_time() - c)")
-    runs_ = [subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                            text=True, check=True).stdout.strip().splitlines()[-1].split() for _ in range(runs)]
+    runs_ = [subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, "PYTHONPATH": str(root)},
+                            capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1].split()
+             for _ in range(runs)]
     return statistics.median(float(w) for w, _ in runs_), statistics.median(float(c) for _, c in runs_)
 
 
@@ -289,9 +300,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--mixed", type=int, default=10_000, help="requests before the workers' RSS is read")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the data of the previous run")
+    parser.add_argument("--only", choices=("footprint",), help="just the workers' RSS and `import wsgi`")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="with --only footprint: also measure the code checked out in DIR, alternating")
     args = parser.parse_args()
-    if not re.search(r"bench|test", sa.engine.make_url(args.database).database or ""):
+    database = sa.engine.make_url(args.database).database or ""
+    if not re.search(r"bench|test", database):
         sys.exit("--database must name a throwaway database ('bench' or 'test' in its name): it is emptied")
+    if args.compare and args.only != "footprint":
+        sys.exit("--compare goes with --only footprint")
+    saved_file = Path(tempfile.gettempdir()) / f"antar-web-bench-{database}.json"  # one per database
 
     from saas import create_app
 
@@ -304,7 +322,7 @@ def main() -> None:
            "ANTAR_DATA_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
            "WHATSAPP_VERIFY_TOKEN": "bench", "ANTAR_INSTANCE_DIR": str(workdir), "PYTHONPATH": str(PROJECT_ROOT)}
     if args.skip_seed:
-        saved = json.loads((Path(tempfile.gettempdir()) / "antar-web-bench.json").read_text())
+        saved = json.loads(saved_file.read_text())
         env["SECRET_KEY"], env["ANTAR_DATA_KEY"] = saved["secret_key"], saved["data_key"]
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
                       "SECRET_KEY": env["SECRET_KEY"], "DATA_KEY": env["ANTAR_DATA_KEY"], "REDIS_URL": redis.url,
@@ -333,7 +351,7 @@ def main() -> None:
         samples = seeded["samples"]
         print(f"seeded {seeded['documents']:,} documents, {seeded['events']:,} events, {seeded['deliveries']:,} "
               f"courier trips with COPY in {seeded['seconds']:.1f} s", flush=True)
-        (Path(tempfile.gettempdir()) / "antar-web-bench.json").write_text(json.dumps({
+        saved_file.write_text(json.dumps({
             "secret_key": env["SECRET_KEY"], "data_key": env["ANTAR_DATA_KEY"], "samples": samples,
             "documents": seeded["documents"]}))
 
@@ -341,6 +359,10 @@ def main() -> None:
                 "body": json.dumps({"registration_no": s["registration_no"], "nik": s["nik"]})}
                for slug in CITIES for s in samples[slug]]
     homes = [{"method": "GET", "path": f"/{slug}/"} for slug in CITIES]
+    if args.only == "footprint":
+        _footprint(wrk, env, workdir, args, lookups, homes, samples, app)
+        redis.stop()
+        return
     antar = Gunicorn("tests.benchmarks.web_servers:antar", env, args.workers, args.threads)
     ceiling = Gunicorn("tests.benchmarks.web_servers:ceiling", env, args.workers, args.threads)
     try:
@@ -405,12 +427,43 @@ def _document_pages(app, base_url: str, samples: dict) -> list[dict]:
     return requests
 
 
-def _rss_after_mixed(wrk, env, workdir, args, lookups, homes, samples, app) -> dict:
+def _footprint(wrk, env, workdir, args, lookups, homes, samples, app) -> None:
+    """The RSS and import rows alone, for this checkout and (``--compare``) another, in alternate rounds."""
+    trees = {"this": PROJECT_ROOT, **({"compare": args.compare.resolve()} if args.compare else {})}
+    rss: dict[str, list[dict]] = {name: [] for name in trees}
+    imports: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    for round_no in range(args.rounds):
+        order = list(trees.items()) if round_no % 2 == 0 else list(reversed(trees.items()))
+        for name, root in order:
+            sizes = _rss_after_mixed(wrk, env, workdir, args, lookups, homes, samples, app, root,
+                                     bare=(round_no == 0 and name == "this"))
+            rss[name].append(sizes)
+            imports[name].append(import_time(env, root=root))
+            print(f"  round {round_no + 1} {name:<8} worker RSS {max(sizes['antar']['rss']):5.1f} MB (all: "
+                  f"{', '.join(f'{r:.0f}' for r in sizes['antar']['rss'])}; PSS {max(sizes['antar']['pss']):.0f}) after {sizes['antar']['served']:,} requests; "
+                  f"import {imports[name][-1][0]:.2f} s wall, {imports[name][-1][1]:.2f} s CPU; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    bare = max(rss["this"][0]["bare"]["rss"])
+    print(f"\nMedians of {args.rounds} alternated rounds, gunicorn {args.workers} workers × {args.threads} threads, "
+          f"load average {os.getloadavg()[0]:.1f} at the end:\n")
+    print("| code | worker RSS (largest of the workers) | bare Flask worker | `import wsgi` wall | CPU |")
+    print("|---|---|---|---|---|")
+    for name, root in trees.items():
+        largest = statistics.median(max(s["antar"]["rss"]) for s in rss[name])
+        wall = statistics.median(w for w, _ in imports[name])
+        cpu = statistics.median(c for _, c in imports[name])
+        print(f"| {name} ({root}) | {largest:.0f} MB | {bare:.0f} MB | {wall:.2f} s | {cpu:.2f} s |")
+
+
+def _rss_after_mixed(wrk, env, workdir, args, lookups, homes, samples, app, root: Path = PROJECT_ROOT,
+                     bare: bool = True) -> dict:
     """A fresh Antar and a fresh ceiling, each given at least ``--mixed`` requests of the three kinds."""
     sizes = {}
     for name, target in (("antar", "tests.benchmarks.web_servers:antar"),
                          ("bare", "tests.benchmarks.web_servers:ceiling")):
-        server = Gunicorn(target, env, args.workers, args.threads)
+        if name == "bare" and not bare:
+            continue
+        server = Gunicorn(target, env, args.workers, args.threads, root)
         try:
             server.wait("/healthz" if name == "antar" else "/json")
             mixed = lookups + homes * 20 + (_document_pages(app, server.url, samples) * 3 if name == "antar" else [])
@@ -418,7 +471,7 @@ def _rss_after_mixed(wrk, env, workdir, args, lookups, homes, samples, app) -> d
             served = 0
             while served < args.mixed:
                 served += run_wrk(wrk, server.url, script, 3, 8)["requests"]
-            sizes[name] = {"served": served, "rss": server.worker_rss_mb()}
+            sizes[name] = {"served": served, "rss": server.worker_rss_mb(), "pss": server.worker_pss_mb()}
         finally:
             server.stop()
     return sizes

@@ -1,15 +1,21 @@
 """The HTTP plumbing shared by API couriers: timeouts, error mapping, sandbox registration."""
 from __future__ import annotations
 
-import requests
+from typing import TYPE_CHECKING
+
 from saas.couriers.providers.base import ProviderError
 from saas.sandbox_registry import is_sandbox, register_once
+
+if TYPE_CHECKING:
+    import requests
 
 TIMEOUT = (3.05, 10)
 
 
 def call(method: str, url: str, *, error_text=None, **kwargs) -> requests.Response:
     """One request; network trouble and 5xx are transient, other refusals are not."""
+    import requests  # here, not at the top: a web worker that never calls a courier never loads it
+
     kwargs.setdefault("timeout", TIMEOUT)
     try:
         response = requests.request(method, url, **kwargs)

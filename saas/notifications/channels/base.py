@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import requests
 from flask import current_app
-from requests.adapters import HTTPAdapter
 
 from saas.sandbox_registry import stand_ins_allowed
+
+if TYPE_CHECKING:
+    import requests
 
 
 class SendError(Exception):
@@ -52,6 +54,9 @@ def http_session() -> requests.Session:
     instead of opening one per message (a Session is not promised to be thread-safe, so one each)."""
     session = getattr(_local, "session", None)
     if session is None or getattr(_local, "pid", None) != os.getpid():
+        import requests  # requests and urllib3 are 4 MB a web worker, which sends nothing itself, never loads
+        from requests.adapters import HTTPAdapter
+
         session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
         session.mount("http://", adapter)

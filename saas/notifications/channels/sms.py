@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import requests
 from flask import current_app
 
 from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent, http_session
@@ -27,6 +26,8 @@ class Sms(Channel):
     @staticmethod
     def _register(base: str, userkey: str, passkey: str) -> None:
         reports = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/sms"
+        import requests  # sent from the job workers: a web worker never loads it
+
         try:
             requests.put(f"{base}/_admin/accounts/{userkey}", timeout=TIMEOUT, json={
                 "passkey": passkey, "report_url": reports, "report_token": report_token()})
@@ -46,6 +47,8 @@ class Sms(Channel):
                         {"userkey": userkey, "passkey": passkey, "nohp": number, "pesan": text})
 
     def transmit(self, outgoing: Outgoing) -> Sent:
+        import requests  # sent from the job workers: a web worker never loads it
+
         try:
             response = http_session().post(outgoing.url, json=outgoing.json, timeout=TIMEOUT)
         except requests.ReadTimeout as exc:  # it had the message and did not answer in time

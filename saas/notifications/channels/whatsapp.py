@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import requests
 from flask import current_app
 
 from saas.notifications import pacing
@@ -55,6 +54,8 @@ class WhatsApp(Channel):
     @staticmethod
     def _register(base: str, phone_number_id: str, token: str) -> None:
         webhook = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/messages/whatsapp"
+        import requests  # sent from the job workers: a web worker never loads it
+
         try:
             requests.put(f"{base}/_admin/numbers/{phone_number_id}", timeout=TIMEOUT, json={
                 "access_token": token, "app_secret": app_secret(), "webhook_url": webhook})
@@ -86,6 +87,8 @@ class WhatsApp(Channel):
                         {"Authorization": f"Bearer {token}"}, extra={"turn": turn})
 
     def transmit(self, outgoing: Outgoing) -> Sent:
+        import requests  # sent from the job workers: a web worker never loads it
+
         try:
             response = http_session().post(outgoing.url, json=outgoing.json, headers=outgoing.headers,
                                            timeout=TIMEOUT)
