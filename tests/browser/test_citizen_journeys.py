@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from saas.documents.links import document_link
 from saas.documents.services import get_document
@@ -38,12 +39,12 @@ def test_pickup_journey(app, screen):
     page.goto("/balikpapan/")
     accessible(page, "journey-pickup-01-home")
     page.get_by_role("button", name="Cari").click()
-    assert page.get_by_text("Isi nomor registrasi dari tanda terima Anda.").first.is_visible()
+    expect(page.get_by_text("Isi nomor registrasi dari tanda terima Anda.").first).to_be_visible()
     accessible(page, "journey-pickup-02-empty-lookup")
     page.get_by_label("Nomor registrasi").fill("JR-P001")
     page.get_by_label("NIK pemilik dokumen (16 angka)").fill(nik)
     page.get_by_role("button", name="Cari").click()
-    assert page.get_by_role("heading", name=re.compile("Siti Aminah")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Siti Aminah"))).to_be_visible()
     readme_shot(page, "portal")
     accessible(page, "journey-pickup-03-document")
     page.get_by_role("link", name="Pilih jadwal").click()
@@ -55,7 +56,8 @@ def test_pickup_journey(app, screen):
     assert re.fullmatch(r"JDW-[A-Z0-9]{6}", code)
     accessible(page, "journey-pickup-05-booking")
     page.get_by_role("link", name="Pindah jadwal").click()
-    assert page.get_by_text("Jadwal Anda sekarang").is_visible() and code in page.content()
+    expect(page.get_by_text("Jadwal Anda sekarang")).to_be_visible()
+    assert code in page.content()
     accessible(page, "journey-pickup-06-move")
     page.locator("label.slot").nth(2).click()
     page.get_by_role("button", name="Pindah ke jadwal ini").click()
@@ -64,7 +66,7 @@ def test_pickup_journey(app, screen):
     page.get_by_role("link", name="Batalkan jadwal").click()
     accessible(page, "journey-pickup-08-cancel-question")
     page.get_by_role("button", name="Ya, batalkan jadwal").click()
-    assert page.get_by_text("Jadwal ambil Anda dibatalkan").is_visible()
+    expect(page.get_by_text("Jadwal ambil Anda dibatalkan")).to_be_visible()
     accessible(page, "journey-pickup-09-cancelled")
 
 
@@ -77,7 +79,7 @@ def test_courier_journey_with_gosend(app, screen, monkeypatch):
     page.goto(link)
     accessible(page, "journey-courier-01-document")
     page.get_by_role("link", name="Atur pengantaran").click()
-    assert page.get_by_text("Kurir tersedia 00.00–23.59 WITA").is_visible()
+    expect(page.get_by_text("Kurir tersedia 00.00–23.59 WITA")).to_be_visible()
     accessible(page, "journey-courier-02-form")
     page.get_by_role("button", name="Lihat harga").click()
     assert page.locator(".flash-error").count() >= 3  # every missing field at once
@@ -88,7 +90,7 @@ def test_courier_journey_with_gosend(app, screen, monkeypatch):
     page.get_by_label("Kelurahan (kecamatan)").select_option(label="Klandasan Ulu (Balikpapan Kota)")
     page.get_by_label("Nama jalan, nomor rumah, RT/RW").fill("Jl. Jenderal Sudirman No. 12, RT 03")
     page.get_by_role("button", name="Lihat harga").click()
-    assert page.get_by_text("Anda membayar kurir").is_visible()
+    expect(page.get_by_text("Anda membayar kurir")).to_be_visible()
     accessible(page, "journey-courier-04-quote")
     page.get_by_role("button", name="Pesan kurir").click()
     assert re.fullmatch(r"\d{6}", page.locator("span.code").first.inner_text())
@@ -106,14 +108,14 @@ def test_courier_journey_in_surabaya_with_its_location_rule(app, screen, monkeyp
     page.get_by_label("NIK pemilik dokumen (16 angka)").fill(nik)
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("link", name="Atur pengantaran").click()
-    assert page.get_by_text("Lokasi tepatnya (boleh kosong)").is_visible()
+    expect(page.get_by_text("Lokasi tepatnya (boleh kosong)")).to_be_visible()
     page.get_by_label("Nomor HP penerima").fill("081234567891")
     page.get_by_label("Kelurahan (kecamatan)").select_option(label="Darmo (Wonokromo)")
     page.get_by_label("Nama jalan, nomor rumah, RT/RW").fill("Jl. Raya Darmo No. 40")
     page.get_by_role("button", name="Lihat harga").click()  # no location: both, Grab's from Darmo's centre
-    assert page.get_by_text("Rp12.000").is_visible()
+    expect(page.get_by_text("Rp12.000")).to_be_visible()
+    expect(page.get_by_text("Harga diperkirakan dari titik tengah kelurahan Anda", exact=False)).to_be_visible()
     assert page.locator(".courier-offer input[type=radio]").count() == 2
-    assert page.get_by_text("Harga diperkirakan dari titik tengah kelurahan Anda", exact=False).is_visible()
     accessible(page, "journey-surabaya-02-quotes-without-location")
     page.get_by_role("link", name="Ubah alamat").click()
     page.get_by_label("Lintang").fill("-7.2900")

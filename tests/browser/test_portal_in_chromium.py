@@ -5,6 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from saas.couriers.models import Delivery
 from saas.documents.links import document_link
@@ -80,11 +81,11 @@ def test_courier_flow_from_the_message_link_to_the_rating(app, phone, live_serve
     wait_for(lambda: _delivery_status(app) == "delivered", message="delivered")
     page.reload()
     page.get_by_role("button", name="Dokumen sudah saya terima").click()
-    assert page.get_by_text("Terima kasih: penerimaan sudah dikonfirmasi.").is_visible()
+    expect(page.get_by_text("Terima kasih: penerimaan sudah dikonfirmasi.")).to_be_visible()
     page.get_by_label("5★").check()
     page.get_by_label("Ada yang ingin disampaikan ke kantor? (boleh kosong)").fill("Cepat dan aman")
     page.get_by_role("button", name="Kirim penilaian").click()
-    assert page.get_by_text("Terima kasih atas penilaian Anda.").is_visible()
+    expect(page.get_by_text("Terima kasih atas penilaian Anda.")).to_be_visible()
     assert fits_the_phone(page)
     shot(page, "balikpapan-06-rated")
 
