@@ -250,32 +250,31 @@ def _among(column, ids: list[int]):
 
 
 def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]:
-    """The comparison table, from the rollups only: a row a city and month for the whole months of
-    the range, a row a city and day for the days the range's ends cut from their months (at most
-    half a month each), whatever the range's length."""
+    """The comparison table, from the rollups only, in two reads whatever the range's length: a row
+    a city and month for the whole months of the range, a row a city and day for the days the
+    range's ends cut from their months (at most half a month each) and for the backlog; and the
+    months' day-by-day counts for the volume line."""
     ids = [t.id for t in tenants]
     by_id = {t.id: t for t in tenants}
     months, plus, minus = _range_plan(first, last)
-    totals: dict[int, list[int]] = {}
-
-    def add(rows, sign: int = 1) -> None:
-        for tenant_id, *values in rows:
-            current = totals.setdefault(tenant_id, [0] * len(SUMMED_COLUMNS))
-            totals[tenant_id] = [a + sign * int(b or 0) for a, b in zip(current, values)]
-
     m, s = MonthlyCityStats, DailyCityStats
-    if months:
-        add(db.session.execute(sa.select(m.tenant_id, *[sa.func.sum(getattr(m, c)) for c in SUMMED_COLUMNS]).where(
-            _among(m.tenant_id, ids), m.month.in_(months)).group_by(m.tenant_id).execution_options(all_tenants=True)))
-    if plus or minus:
-        taken = s.day.in_(minus) if minus else sa.false()
-        for outside, rows in _grouped(db.session.execute(
-                sa.select(taken.label("outside"), s.tenant_id, *[sa.func.sum(getattr(s, c)) for c in SUMMED_COLUMNS])
-                .where(_among(s.tenant_id, ids), s.day.in_(plus + minus)).group_by("outside", s.tenant_id)
-                .execution_options(all_tenants=True))):
-            add(rows, -1 if outside else 1)
-    backlog = dict(db.session.execute(sa.select(s.tenant_id, s.uncollected_7d).where(
-        _among(s.tenant_id, ids), s.day == last).execution_options(all_tenants=True)).all())
+    # One read for the sums and the backlog: the whole months, the edge days added (+1) or taken
+    # away (-1), and the range's last day for its backlog (0: counted in no sum unless it is an edge day).
+    sign = sa.case((s.day.in_(plus), 1), (s.day.in_(minus), -1), else_=0)
+    edge_days = sa.select(s.tenant_id, *[(getattr(s, c) * sign).label(c) for c in SUMMED_COLUMNS],
+                     sa.case((s.day == last, s.uncollected_7d), else_=None).label("backlog")).where(
+        _among(s.tenant_id, ids), s.day.in_([*plus, *minus, last]))
+    whole = sa.select(m.tenant_id, *[getattr(m, c).label(c) for c in SUMMED_COLUMNS],
+                      sa.cast(sa.null(), sa.Integer).label("backlog")).where(
+        _among(m.tenant_id, ids), m.month.in_(months))
+    both = sa.union_all(edge_days, whole).subquery()
+    totals: dict[int, list[int]] = {}
+    backlog: dict[int, int] = {}
+    for tenant_id, uncollected, *values in db.session.execute(
+            sa.select(both.c.tenant_id, sa.func.max(both.c.backlog), *[sa.func.sum(both.c[c]) for c in SUMMED_COLUMNS])
+            .group_by(both.c.tenant_id).execution_options(all_tenants=True)):
+        totals[tenant_id] = [int(v or 0) for v in values]
+        backlog[tenant_id] = uncollected
     # The volume line: one point a day, or the sum of a few days a point for long ranges (at most
     # 60), drawn from the months' day-by-day counts.
     span = (last - first).days + 1
@@ -313,14 +312,6 @@ def compare(tenants: list[Tenant], first: date, last: date) -> list[CityFigures]
         days = series.get(tenant_id, empty)
         figures.daily_ready = [sum(days[start:start + step]) for start in range(0, span, step)]
     return [results[t.id] for t in tenants if t.id in by_id]
-
-
-def _grouped(rows):
-    """Rows ``(key, *rest)`` grouped by key: [(key, [rest, …]), …]."""
-    groups: dict = {}
-    for key, *rest in rows:
-        groups.setdefault(bool(key), []).append(rest)
-    return groups.items()
 
 
 SORTABLE = ("city", "ready", "collected", "delivered", "courier_share", "median_hours", "p90_hours", "failed_share",
