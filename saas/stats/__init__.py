@@ -1,8 +1,8 @@
 """Stats: per-city daily rollups, kept current by the lifecycles' events, and the comparison.
 
 Offers to the packages above it:
-- ``services``: the comparison and the rollups (``compare``, ``refresh_city_day``, ``rebuild``);
-- ``models``: the rollup tables.
+- ``services``: the comparison and the rollups (``compare``, ``refresh_city_day`` (which also rolls up the day's month), ``rebuild``);
+- ``models``: the rollup tables (daily and monthly).
 
 Reads across cities, and says so (``all_tenants``). Subscribes (in ``wire``) to every event that
 changes a figure: documents and deliveries moving, messages written or delivered, ratings.

@@ -27,7 +27,9 @@ def parse_args(description: str) -> argparse.Namespace:
 
 
 @contextmanager
-def benchmark_app(database: str, **config):
+def benchmark_app(database: str, fresh: bool = True, **config):
+    """An app on ``database``, emptied, migrated and given the shipped cities; with ``fresh=False``
+    (PostgreSQL) the data of an earlier run is kept, and only migrated."""
     from flask_migrate import upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="antar-bench-"))
@@ -37,7 +39,7 @@ def benchmark_app(database: str, **config):
                       "PASSWORD_HASH_COST": "test", "EMBEDDED_WORKER": "off", "RATELIMIT_ENABLED": False,
                       "TENANTS_DIR": str(PROJECT_ROOT / "tenants"), **config})
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql" and fresh:
             owner = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)  # the app's role may not
             with owner.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

@@ -7,7 +7,7 @@ import pytest
 
 from saas.extensions import db
 from saas.stats.models import DailyCityStats
-from saas.stats.services import SERIES_POINTS, compare
+from saas.stats.services import SERIES_POINTS, compare, roll_up_months
 from saas.tenancy.scope import tenant_bound
 from saas.tenancy.services import get_tenant
 
@@ -30,8 +30,11 @@ def test_each_point_of_the_volume_line_is_the_sum_of_its_days(app, span):
                 # a day on each side of the range, which must not count
                 for offset in [-1, *range(span), span]:
                     db.session.add(DailyCityStats(tenant_id=tenant.id, day=first + timedelta(days=offset),
-                                                  ready=_ready_on(offset, city) if 0 <= offset < span else 1000))
-                db.session.commit()
+                                                  ready=_ready_on(offset, city) if 0 <= offset < span else 1000,
+                                                  uncollected_7d=100 * city + offset))
+                db.session.flush()
+            roll_up_months(tenant, first - timedelta(days=1), last + timedelta(days=1))  # as the refreshes do
+            db.session.commit()
         figures = {f.slug: f for f in compare(tenants, first, last)}
     days_per_point = -(-span // SERIES_POINTS)
     for city, slug in enumerate(slugs):
@@ -40,3 +43,5 @@ def test_each_point_of_the_volume_line_is_the_sum_of_its_days(app, span):
         assert len(expected) <= SERIES_POINTS
         assert figures[slug].daily_ready == expected, slug
         assert sum(figures[slug].daily_ready) == figures[slug].ready == sum(days), slug
+        # the backlog is the last day's, whether that day is an edge day, inside a whole month or alone
+        assert figures[slug].uncollected_7d == 100 * city + span - 1, slug
