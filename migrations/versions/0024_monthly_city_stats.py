@@ -3,8 +3,8 @@
 Each row sums its month's ``daily_city_stats`` rows (flows and histogram) and keeps the month's
 ``ready`` day by day (``daily_ready``) for the volume line. Filled here from the daily rows.
 
-Revision ID: 0022a
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 03:40:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '0022a'
-down_revision = '0021'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
@@ -38,6 +38,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_city_stats')),
     sa.UniqueConstraint('tenant_id', 'month', name=op.f('uq_monthly_city_stats_tenant_id_month'))
     )
+    # As 0023 made every city's table: on PostgreSQL the key leads with the city, and a plain
+    # index on id serves look-ups by id alone.
+    op.create_index(op.f('ix_monthly_city_stats_id'), 'monthly_city_stats', ['id'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('ALTER TABLE "monthly_city_stats" DROP CONSTRAINT "pk_monthly_city_stats", '
+                   'ADD CONSTRAINT "pk_monthly_city_stats" PRIMARY KEY (tenant_id, id)')
     _city_wall('monthly_city_stats')
     _fill()
 
