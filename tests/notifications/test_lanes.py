@@ -248,8 +248,6 @@ def test_a_slow_batch_gives_back_what_it_could_not_send_before_its_claim_lapses(
 
     monkeypatch.setattr(WhatsApp, "transmit", slow_send)
     _backlog(app, "balikpapan", "document_ready", 40)
-    with app.app_context():
-        tenant_id = get_tenant("balikpapan").id
 
     def worker():
         deadline = clock.monotonic() + 30
