@@ -531,11 +531,14 @@ class LaneDrain:
         until, next_look, stopping = time.monotonic() + drain_seconds(), 0.0, False
         while True:
             now = time.monotonic()
-            if not stopping and (now >= until or self._transactional_waiting()):
+            if not stopping and now >= until:
                 stopping = True
             if not stopping and (now >= next_look or not any(b.pending for b in self.batches)):
-                self._take_batches()
                 next_look = now + LOOK_EVERY
+                if self._transactional_waiting():
+                    stopping = True
+                else:
+                    self._take_batches()
             if not self.batches and not self.in_flight:
                 break
             moved = self._send_round_robin()
