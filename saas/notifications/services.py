@@ -522,10 +522,29 @@ class LaneDrain:
         keep, session.expire_on_commit = session.expire_on_commit, False  # rows are read once, not per commit
         try:
             self._run()
+        except BaseException:
+            self._record_what_left()  # a Redis or database error mid-drain: what went out is not forgotten
+            raise
         finally:
             session.expire_on_commit = keep
             session.expire_all()
         return self.claimed
+
+    def _record_what_left(self) -> None:
+        """Wait for the sends on their way and record them, so that an error elsewhere (Redis gone)
+        does not leave a wave of SMS "maybe sent" or WhatsApp waiting for receipts; if the
+        database is what failed, the intents and receipts still hold."""
+        try:
+            db.session.rollback()
+            futures.wait(list(self.in_flight), timeout=30)
+            self._collect(wait=False)
+            for batch in self.batches:
+                if batch.sent:
+                    with tenant_bound(batch.tenant):
+                        _record_sent(batch.sent)
+                    batch.sent = []
+        except Exception:
+            log.warning("could not record a broken drain's sends; the intents and receipts will", exc_info=True)
 
     def _run(self) -> None:
         until, next_look, stopping = time.monotonic() + drain_seconds(), 0.0, False
