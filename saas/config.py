@@ -141,9 +141,13 @@ def load_config(overrides: dict | None = None) -> dict:
                                       env.get("ANTAR_NOTIFICATION_RETRY_DELAYS", "30,120,600,3600").split(",")],
         "NOTIFICATION_CLAIM_TIMEOUT": float(env.get("ANTAR_NOTIFICATION_CLAIM_TIMEOUT", "120")),
         "NOTIFICATION_STUCK_AFTER": float(env.get("ANTAR_NOTIFICATION_STUCK_AFTER", "120")),
-        # Messages one drain job sends for one city before the next city's turn.
+        # Messages a drain claims of one city at a time (it interleaves the cities' batches).
         "NOTIFICATION_BATCH_SIZE": int(env.get("ANTAR_NOTIFICATION_BATCH_SIZE", "50")),
         "NOTIFICATION_SEND_CONCURRENCY": int(env.get("ANTAR_NOTIFICATION_SEND_CONCURRENCY", "8")),
+        # SMS of one city sent side by side, their intents committed together (at most once).
+        "NOTIFICATION_SMS_WAVE": int(env.get("ANTAR_NOTIFICATION_SMS_WAVE", "8")),
+        # How long one drain job takes new batches before it queues itself again.
+        "NOTIFICATION_DRAIN_SECONDS": float(env.get("ANTAR_NOTIFICATION_DRAIN_SECONDS", "10")),
         # A WhatsApp message whose sending worker died waits this long for its receipt before a resend.
         "NOTIFICATION_RECEIPT_GRACE": float(env.get("ANTAR_NOTIFICATION_RECEIPT_GRACE", "300")),
         # WhatsApp's pair limit: about one message per 6 s from one business number to one person.

@@ -18,9 +18,15 @@ log = logging.getLogger(__name__)
 DIGEST_LOCAL_HOUR = 7
 
 
+def drain_lane(lane: str, tenant_id: int | None = None) -> int:
+    """The lane's due messages, every city's interleaved (``services.drain``)."""
+    return services.drain(lane, tenant_id)
+
+
 def drain(tenant_id: int, lane: str) -> int:
-    """A batch of one city's messages in one lane (``services.drain``)."""
-    return services.drain(tenant_id, lane)
+    """A drain job queued by the code before ``drain_lane`` (one city at a time): the city is
+    due, and the lane is drained."""
+    return services.drain(lane, tenant_id)
 
 
 def _active_tenants() -> list[Tenant]:

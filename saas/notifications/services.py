@@ -11,7 +11,9 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import deque
+from concurrent import futures
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +32,7 @@ from saas.extensions import db
 from saas.i18n import weekday_name
 from saas.jobs import after_commit, runtime
 from saas.models import utcnow
+from saas.notifications import pacing
 from saas.notifications.channels import channel_for
 from saas.notifications.channels.base import SendError
 from saas.notifications.channels import CHANNEL_CLASSES
@@ -42,9 +45,9 @@ from saas.tenancy.scope import all_tenants, current_tenant, set_city_setting, te
 log = logging.getLogger(__name__)
 #: The external-reference kind that maps a WhatsApp business number (phone_number_id) to its city.
 BUSINESS_NUMBER = "whatsapp:number"
-#: The job that sends a batch of one city's messages in one lane, named rather than imported:
+#: The job that drains one lane across the cities with due messages, named rather than imported:
 #: jobs import services, never the other way.
-DRAIN_JOB = "saas.notifications.jobs.drain"
+DRAIN_JOB = "saas.notifications.jobs.drain_lane"
 SENDABLE = ("pending", "queued", "failed")
 STATUS_ORDER = {"pending": 0, "queued": 1, "failed": 1, "sent": 2, "delivered": 3, "dead": 4, "superseded": 4, "test": 4}
 #: Two lanes, two RQ queues; workers take the transactional one first (``saas.jobs.QUEUE_NAMES``).
@@ -275,8 +278,8 @@ def _email_html(body: str, subject: str) -> str:
 
 
 def enqueue_sends(items: list[tuple[int, str, int]]) -> None:
-    """After their commit: mark the rows queued, and make sure each (city, lane) they are in has
-    one drain job waiting. Items are ``(tenant_id, lane, notification_id)``."""
+    """After their commit: mark the rows queued, note their cities as having due messages in their
+    lanes, and make sure each lane has a drain job waiting. Items are ``(tenant_id, lane, notification_id)``."""
     by_city: dict[int, list[int]] = {}
     for tenant_id, _lane, notification_id in items:
         by_city.setdefault(tenant_id, []).append(notification_id)
@@ -287,24 +290,45 @@ def enqueue_sends(items: list[tuple[int, str, int]]) -> None:
             conn.execute(sa.update(table).where(table.c.tenant_id == tenant_id, table.c.id.in_(ids),
                                                 table.c.status == "pending")
                          .values(status="queued", queued_at=utcnow(), updated_at=utcnow()))
-    for tenant_id, lane in dict.fromkeys((tenant_id, lane) for tenant_id, lane, _id in items):
-        nudge(tenant_id, lane)
+    by_lane: dict[str, set[int]] = {}
+    for tenant_id, lane, _id in items:
+        by_lane.setdefault(lane, set()).add(tenant_id)
+    connection = runtime().connection()
+    for lane, tenant_ids in by_lane.items():
+        connection.sadd(_due_key(lane), *tenant_ids)
+        nudge_lane(lane)
 
 
-def _drain_key(tenant_id: int, lane: str) -> str:
-    return f"antar:drain:{lane}:{tenant_id}"
+def _due_key(lane: str) -> str:
+    """The cities that may have messages due in a lane (a Redis set): what a drain looks at."""
+    return f"antar:due:{lane}"
+
+
+def _drain_key(lane: str) -> str:
+    return f"antar:drain:{lane}"
+
+
+def _drain_options(lane: str) -> dict:
+    return {"queue": lane, "job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
 
 
 def nudge(tenant_id: int, lane: str, *, delay: float | None = None) -> None:
-    """One waiting drain job per city and lane: a city's burst is one job at a time in the queue,
-    so the next city's message waits for one batch, not for the whole burst (round robin)."""
+    """The city has messages due in ``lane`` (after ``delay`` seconds, for a retry or a pause)."""
     job_runtime = runtime()
-    options = {"queue": lane, "job_timeout": 300, "result_ttl": 300, "failure_ttl": 7 * 86400}
     if delay:
-        job_runtime.enqueue_in(delay, DRAIN_JOB, tenant_id, lane, **options)
+        job_runtime.enqueue_in(delay, DRAIN_JOB, lane, tenant_id, **_drain_options(lane))
         return
-    if job_runtime.connection().set(_drain_key(tenant_id, lane), 1, nx=True, ex=120):
-        job_runtime.enqueue(DRAIN_JOB, tenant_id, lane, **options)
+    job_runtime.connection().sadd(_due_key(lane), tenant_id)
+    nudge_lane(lane)
+
+
+def nudge_lane(lane: str) -> None:
+    """One drain job waiting per lane (a Redis ``SET NX`` key, dropped when the job starts): a
+    burst of commits is one job, and a drain that starts lets the next nudge queue another, which
+    an idle worker takes (so several workers drain a lane together)."""
+    job_runtime = runtime()
+    if job_runtime.connection().set(_drain_key(lane), 1, nx=True, ex=120):
+        job_runtime.enqueue(DRAIN_JOB, lane, **_drain_options(lane))
 
 
 def _in_lane(lane: str):
@@ -358,27 +382,20 @@ def _release(ids: list[int], claimed_at: datetime) -> None:
     db.session.commit()
 
 
-def has_due(lane: str) -> bool:
-    return db.session.scalar(sa.select(Notification.id).where(_in_lane(lane), *_claimable(utcnow())).limit(1)) \
-        is not None
+def drain_seconds() -> float:
+    """How long one drain job takes new batches before it queues itself again behind other jobs."""
+    return float(current_app.config.get("NOTIFICATION_DRAIN_SECONDS", 10))
 
 
-def drain(tenant_id: int, lane: str) -> int:
-    """Send one batch of the city's due messages in ``lane``; if more are due, queue the city
-    again at the back, behind the other cities' batches. Returns how many were claimed."""
-    runtime().connection().delete(_drain_key(tenant_id, lane))  # a later commit nudges afresh
-    tenant = db.session.get(Tenant, tenant_id)
-    if tenant is None:
-        return 0
-    with tenant_bound(tenant):
-        ids, claimed_at = claim_batch(lane, batch_size())
-        if ids:
-            send_batch(ids, claimed_at)
-        more = has_due(lane)
-        db.session.commit()
-    if more:
-        nudge(tenant_id, lane)
-    return len(ids)
+def drain(lane: str, tenant_id: int | None = None) -> int:
+    """Send the lane's due messages of every city that has some, interleaved (``LaneDrain``);
+    ``tenant_id`` names a city whose messages have just become due (a retry's drain).
+    Returns how many messages were claimed."""
+    connection = runtime().connection()
+    connection.delete(_drain_key(lane))  # a later commit queues another drain, for another worker
+    if tenant_id is not None:
+        connection.sadd(_due_key(lane), tenant_id)
+    return LaneDrain(lane, connection).run()
 
 
 # -- sending --------------------------------------------------------------------------------------
@@ -441,84 +458,269 @@ def _sending_threads(size: int) -> ThreadPoolExecutor:
         return _senders[key]
 
 
-def send_batch(ids: list[int], claimed_at: datetime) -> None:
-    """Send a claimed batch: checks, credentials and pacing in this thread, the requests on the
-    worker's sending threads over kept-alive connections, a few at a time, and the sends recorded
-    in one statement at the end.
+def sms_wave() -> int:
+    """How many SMS of one city are on their way at once: their intents are committed together
+    before, so a worker that dies mid-wave leaves at most this many "maybe sent"."""
+    return max(1, int(current_app.config.get("NOTIFICATION_SMS_WAVE", 8)))
 
-    A claim lapses after claim_timeout, when another worker may take the row: a slow batch stops
-    well before that and gives the rest back, so no row is ever sent by two workers. SMS go one at
-    a time with their intent and result committed around the send (``_send_at_most_once``); a
-    WhatsApp row left unrecorded by a dead worker is recognised by its receipt.
+
+#: How often a drain looks for cities that have become due while it sends (seconds).
+LOOK_EVERY = 0.2
+
+
+@dataclass
+class _Batch:
+    """One city's claimed rows in a drain, ready to go: ``pending`` (notification, channel,
+    outgoing) in order; ``ready_at`` when its number may send again."""
+
+    tenant: Tenant
+    claimed_at: datetime
+    deadline: float  # monotonic: half the claim's life, when what has not left is given back
+    pending: deque
+    full: bool
+    ready_at: float = 0.0
+    in_flight: int = 0
+    wave: int = 0  # SMS on their way, recorded together when the last answers
+    handed_over: int = 0
+    sent: list = None  # (notification, Sent) not recorded yet
+    wave_sent: list = None
+
+    def __post_init__(self):
+        self.sent, self.wave_sent = [], []
+
+    @property
+    def finished(self) -> bool:
+        return not self.pending and not self.in_flight
+
+
+class LaneDrain:
+    """One drain of a lane across cities: a batch claimed for each city with due messages (each
+    claim with its city bound), the messages sent round robin across the cities. A city whose
+    number must wait is passed over and another city's message goes instead; the drain sleeps
+    only when no city's message may go. Each city keeps its own pacing (WhatsApp's per-number
+    bucket in Redis, shared by every worker) and its own claims (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, so several workers drain at once without sending a row twice).
+
+    A city's batch stops at half its claim's life and gives back what has not left, so no claim
+    lapses mid-batch. SMS go in waves (``sms_wave``): the wave's intents in one commit, the wave
+    sent side by side, its results in one statement. The bulk lane stops taking batches when a
+    transactional drain is waiting for a worker.
     """
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False  # the batch is read once, not per commit
-    try:
-        _send_batch(ids, claimed_at)
-    finally:
-        session.expire_on_commit = keep
 
+    def __init__(self, lane: str, connection):
+        self.lane, self.redis = lane, connection
+        self.limit, self.concurrency, self.wave_size = batch_size(), send_concurrency(), sms_wave()
+        self.threads = _sending_threads(self.concurrency)
+        self.batches: list[_Batch] = []
+        self.in_flight: dict = {}  # future -> (batch, notification, channel)
+        self.tenants: dict[int, Tenant | None] = {}
+        self.claimed = 0
+        self.rotation = 0
 
-def _send_batch(ids: list[int], claimed_at: datetime) -> None:
-    batch = db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids))
-                               .options(selectinload(Notification.document)).order_by(Notification.id)).all()
-    concurrency = send_concurrency()
-    threads = _sending_threads(concurrency)
-    # Half the claim's life, counted from the claim itself (its commit and this read took time too).
-    deadline = time.monotonic() + claim_timeout().total_seconds() / 2 - (utcnow() - claimed_at).total_seconds()
-    channels: dict[str, object] = {}
-    in_flight: dict = {}
-    sent: list[tuple[Notification, object]] = []
-    handed_over = 0  # messages that left (or tried to): at least one does before the deadline counts
+    def run(self) -> int:
+        session = db.session()
+        keep, session.expire_on_commit = session.expire_on_commit, False  # rows are read once, not per commit
+        try:
+            self._run()
+        except BaseException:
+            self._record_what_left()  # a Redis or database error mid-drain: what went out is not forgotten
+            raise
+        finally:
+            session.expire_on_commit = keep
+            session.expire_all()
+        return self.claimed
 
-    def collect(until_at_most: int) -> None:
-        while len(in_flight) > until_at_most:
-            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for future in finished:
-                notification, channel = in_flight.pop(future)
+    def _record_what_left(self) -> None:
+        """Wait for the sends on their way and record them, so that an error elsewhere (Redis gone)
+        does not leave a wave of SMS "maybe sent" or WhatsApp waiting for receipts; if the
+        database is what failed, the intents and receipts still hold."""
+        try:
+            db.session.rollback()
+            futures.wait(list(self.in_flight), timeout=30)
+            self._collect(wait=False)
+            for batch in self.batches:
+                if batch.sent:
+                    with tenant_bound(batch.tenant):
+                        _record_sent(batch.sent)
+                    batch.sent = []
+        except Exception:
+            log.warning("could not record a broken drain's sends; the intents and receipts will", exc_info=True)
+
+    def _run(self) -> None:
+        until, next_look, stopping = time.monotonic() + drain_seconds(), 0.0, False
+        while True:
+            now = time.monotonic()
+            if not stopping and now >= until:
+                stopping = True
+            if not stopping and (now >= next_look or not any(b.pending for b in self.batches)):
+                next_look = now + LOOK_EVERY
+                if self._transactional_waiting():
+                    stopping = True
+                else:
+                    self._take_batches()
+            if not self.batches and not self.in_flight:
+                break
+            moved = self._send_round_robin()
+            self._collect(wait=not moved)
+            self._close_finished()
+        if self.redis.scard(_due_key(self.lane)):
+            nudge_lane(self.lane)  # what is left goes on in a drain queued behind the other jobs
+
+    def _transactional_waiting(self) -> bool:
+        return self.lane == BULK and runtime().queue(TRANSACTIONAL, self.redis).count > 0
+
+    # claiming
+    def _tenant(self, tenant_id: int) -> Tenant | None:
+        if tenant_id not in self.tenants:
+            self.tenants[tenant_id] = db.session.get(Tenant, tenant_id)
+        return self.tenants[tenant_id]
+
+    def _take_batches(self) -> None:
+        """A batch for each due city that has none left to send; a city whose batch came full
+        stays due (for the next batch, or another worker's drain)."""
+        due_key, busy = _due_key(self.lane), {b.tenant.id for b in self.batches if b.pending}
+        more = False
+        for tenant_id in sorted(int(t) for t in self.redis.smembers(due_key)):
+            if tenant_id in busy:
+                continue
+            # Dropped before the claim: a message committed after the claim's look adds it again.
+            self.redis.srem(due_key, tenant_id)
+            tenant = self._tenant(tenant_id)
+            if tenant is None:
+                continue
+            batch = self._claim(tenant)
+            if batch is not None and batch.full:
+                self.redis.sadd(due_key, tenant_id)
+                more = True
+        if more:
+            nudge_lane(self.lane)  # an idle worker may join
+
+    def _claim(self, tenant: Tenant) -> _Batch | None:
+        with tenant_bound(tenant):
+            ids, claimed_at = claim_batch(self.lane, self.limit)
+            if not ids:
+                return None
+            self.claimed += len(ids)
+            rows = db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids))
+                                      .options(selectinload(Notification.document)).order_by(Notification.id)
+                                      .execution_options(populate_existing=True)).all()
+            channels: dict[str, object] = {}
+            pending: deque = deque()
+            for notification in rows:
+                if _before_send(notification) is not None:
+                    continue
+                channel = channels.setdefault(notification.channel, channel_for(notification.channel))
                 try:
-                    sent.append((notification, future.result()))
+                    pending.append((notification, channel, channel.prepare(notification)))
                 except Exception as exc:
                     _not_sent(notification, channel, exc)
+            db.session.commit()
+        # Half the claim's life, counted from the claim itself (its commit and these reads took time too).
+        deadline = time.monotonic() + claim_timeout().total_seconds() / 2 - (utcnow() - claimed_at).total_seconds()
+        batch = _Batch(tenant, claimed_at, deadline, pending, full=len(ids) >= self.limit)
+        if pending:
+            self.batches.append(batch)
+        return batch
 
-    for start in range(0, len(batch), concurrency):
-        wave = [n for n in batch[start:start + concurrency] if _before_send(n) is None]
-        for notification in wave:
-            channels.setdefault(notification.channel, channel_for(notification.channel))
-        for place, notification in enumerate(wave):
-            if handed_over and time.monotonic() > deadline:  # at least one goes, so a batch moves on
-                # What has not left is given back first, while the claim is surely still ours.
-                _release([n.id for n in wave[place:]] + [n.id for n in batch[start + concurrency:]], claimed_at)
-                collect(0)
-                _record_sent(sent)
-                return
-            channel = channels[notification.channel]
+    # sending
+    def _send_round_robin(self) -> bool:
+        """One message (or one SMS wave) of each city in turn that may send now, while sending
+        threads are free; True if anything moved."""
+        moved = False
+        while len(self.in_flight) < self.concurrency:
+            now, passed = time.monotonic(), False
+            self.rotation += 1
+            order = self.batches[self.rotation % len(self.batches):] + self.batches[:self.rotation % len(self.batches)] \
+                if self.batches else []
+            for batch in order:
+                if len(self.in_flight) >= self.concurrency:
+                    break
+                if not batch.pending or batch.wave:
+                    continue
+                if batch.handed_over and now > batch.deadline:  # at least one goes, so a batch moves on
+                    self._give_back(batch)
+                    continue
+                if batch.ready_at > now:
+                    continue
+                passed = self._send_next(batch, now) or passed
+            if not passed:
+                break
+            moved = True
+        return moved
+
+    def _send_next(self, batch: _Batch, now: float) -> bool:
+        notification, channel, outgoing = batch.pending[0]
+        if not channel.repeatable:
+            wave = []
+            room = min(self.wave_size, self.concurrency - len(self.in_flight))
+            while batch.pending and len(wave) < room and not batch.pending[0][1].repeatable:
+                wave.append(batch.pending.popleft())
+            with tenant_bound(batch.tenant):
+                _record_intent([n.id for n, _c, _o in wave])  # committed before the gateway is asked
+            for notification, channel, outgoing in wave:
+                self._submit(batch, notification, channel, outgoing)
+            batch.wave = len(wave)
+            return True
+        later = channel.try_turn(outgoing)
+        if later is None:
+            batch.pending.popleft()
+            self._submit(batch, notification, channel, outgoing)
+            return True
+        if later.person or later.wait > pacing.LONGEST_SLEEP:
+            batch.pending.popleft()  # handed back for later, spending no attempt
+            batch.handed_over += 1
+            with tenant_bound(batch.tenant):
+                _failed(notification, SendError(later.reason, retry_after=later.wait, throttled=True))
+            return True
+        batch.ready_at = now + later.wait  # the other cities' messages go meanwhile
+        return False
+
+    def _submit(self, batch: _Batch, notification, channel, outgoing) -> None:
+        batch.handed_over += 1
+        batch.in_flight += 1
+        self.in_flight[self.threads.submit(channel.transmit, outgoing)] = (batch, notification, channel)
+
+    def _give_back(self, batch: _Batch) -> None:
+        """What has not left is given back first, while the claim is surely still ours."""
+        with tenant_bound(batch.tenant):
+            _release([n.id for n, _c, _o in batch.pending], batch.claimed_at)
+        batch.pending.clear()
+        self.redis.sadd(_due_key(self.lane), batch.tenant.id)  # due again, for the next batch
+
+    def _collect(self, wait: bool) -> None:
+        """Take the answers that are in; when nothing could move, wait for one (or for the
+        soonest number's turn)."""
+        if wait:
+            waiting = [b.ready_at for b in self.batches if b.pending and not b.wave]
+            timeout = max(0.0, min(waiting, default=time.monotonic() + LOOK_EVERY) - time.monotonic())
+            timeout = min(timeout, LOOK_EVERY)
+            if self.in_flight:
+                futures.wait(list(self.in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+            elif timeout:
+                time.sleep(timeout)
+        for future in [f for f in self.in_flight if f.done()]:
+            batch, notification, channel = self.in_flight.pop(future)
+            batch.in_flight -= 1
             try:
-                outgoing = channel.prepare(notification)
+                sent = future.result()
             except Exception as exc:
-                _not_sent(notification, channel, exc)
-                continue
-            handed_over += 1
+                with tenant_bound(batch.tenant):
+                    _not_sent(notification, channel, exc)
+            else:
+                (batch.wave_sent if not channel.repeatable else batch.sent).append((notification, sent))
             if not channel.repeatable:
-                _send_at_most_once(notification, channel, outgoing)
-                continue
-            collect(concurrency - 1)
-            in_flight[threads.submit(channel.transmit, outgoing)] = (notification, channel)
-    collect(0)
-    _record_sent(sent)
+                batch.wave -= 1
+                if not batch.wave and batch.wave_sent:
+                    with tenant_bound(batch.tenant):
+                        _record_sent(batch.wave_sent)
+                    batch.wave_sent = []
 
-
-def _send_at_most_once(notification: Notification, channel, outgoing) -> None:
-    """An SMS, one at a time and recorded at once: its intent is committed before the gateway is
-    asked and its send right after, so a worker that dies leaves at most this one uncertain (sent
-    once or not at all, never twice), and none of the batch's other SMS."""
-    _record_intent([notification.id])
-    try:
-        sent = channel.transmit(outgoing)
-    except Exception as exc:
-        _not_sent(notification, channel, exc)
-        return
-    _record_sent([(notification, sent)])
+    def _close_finished(self) -> None:
+        for batch in [b for b in self.batches if b.finished]:
+            if batch.sent:
+                with tenant_bound(batch.tenant):
+                    _record_sent(batch.sent)
+            self.batches.remove(batch)
 
 
 def _before_send(notification: Notification) -> str | None:

@@ -68,16 +68,70 @@ def test_a_ready_notice_overtakes_a_backlog_of_reminders(app, message_gateways):
 
 
 def test_one_citys_burst_holds_another_citys_message_for_one_batch_only(app, message_gateways, monkeypatch):
+    """Balikpapan's message, committed while Surabaya's 200 are going out, reaches the gateway
+    after at most one more batch of Surabaya's (and what was already on its way), not after the burst."""
+    import threading
+
+    from saas.notifications.channels.whatsapp import WhatsApp
+
     monkeypatch.setitem(app.config, "NOTIFICATION_BATCH_SIZE", 20)
     _backlog(app, "surabaya", "document_ready", 200)
-    add_document(app, slug="balikpapan", registration_no="LN-0002", status="ready")
-    worked = 0
-    while not any(r.status in ("sent", "delivered") for r in notifications(app, event="document_ready")
-                  if "burst" not in r.event_key):
-        assert _work_one_job(app), "the Balikpapan message was never sent"
-        worked += 1
-    assert worked <= 2  # Surabaya's first batch, then Balikpapan's
-    assert _sent(app, "document_ready:burst-%") <= 20
+    real_transmit, seen, committed = WhatsApp.transmit, [], {}
+
+    def commit_balikpapan():
+        add_document(app, slug="balikpapan", registration_no="LN-0002", status="ready")
+        committed["surabaya_sent"] = len(message_gateways.received("whatsapp"))
+
+    def transmit(self, outgoing):
+        seen.append(outgoing.notification_id)
+        if len(seen) == 30:
+            committed["thread"] = threading.Thread(target=commit_balikpapan)
+            committed["thread"].start()
+        return real_transmit(self, outgoing)
+
+    monkeypatch.setattr(WhatsApp, "transmit", transmit)
+    drain(app, 60)
+    committed["thread"].join(30)
+    received = message_gateways.received("whatsapp")
+    assert len(received) == 201
+    balikpapan = next(i for i, m in enumerate(received) if "balikpapan" in m["phone_number_id"])
+    assert balikpapan - committed["surabaya_sent"] <= 20 + app.config["NOTIFICATION_SEND_CONCURRENCY"]
+    assert balikpapan < 150  # long before the burst is through
+
+
+def test_one_drain_sends_two_whatsapp_cities_side_by_side_each_within_its_rate(app, message_gateways, monkeypatch):
+    """One worker, one drain job: Balikpapan's and Surabaya's messages both go out while it runs,
+    interleaved (one city's number waiting is no reason for the other's to), and the sandbox,
+    counting each number's messages per second, sees neither above its rate."""
+    from collections import Counter
+    from datetime import datetime
+
+    from saas.tenancy.models import Tenant
+
+    message_gateways.set_whatsapp_limits(per_second=5)
+    for slug in ("balikpapan", "surabaya"):
+        with app.app_context(), tenant_bound(get_tenant(slug)):
+            tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+            tenant.notification_settings = dict(tenant.notification_settings, whatsapp=dict(
+                tenant.notification_settings["whatsapp"], messages_per_second=5))
+            db.session.commit()
+    _backlog(app, "balikpapan", "document_ready", 12)
+    _backlog(app, "surabaya", "document_ready", 12)
+    assert _work_one_job(app)  # the one drain job
+    received = message_gateways.received("whatsapp")
+    # Paced by Antar, the sandbox's own 130429 is at most the rare edge of network jitter on a loaded
+    # machine (such a message is handed back for a later drain, spending no attempt).
+    assert len(message_gateways.rejected("whatsapp")) <= 4
+    assert len(received) >= 22
+    numbers = [m["phone_number_id"] for m in received]
+    assert len(set(numbers[:10])) == 2  # side by side, not one city after the other
+    drain(app, 30)
+    received = message_gateways.received("whatsapp")
+    assert len(received) == 24
+    per_second = Counter((m["phone_number_id"], datetime.fromisoformat(m["time"]).replace(microsecond=0))
+                         for m in received)
+    assert max(per_second.values()) <= 5
+    assert all(r.attempts == 1 for r in notifications(app))
 
 
 def test_a_slot_cancelled_before_its_message_went_sends_the_cancellation_only(app, message_gateways):
@@ -194,14 +248,12 @@ def test_a_slow_batch_gives_back_what_it_could_not_send_before_its_claim_lapses(
 
     monkeypatch.setattr(WhatsApp, "transmit", slow_send)
     _backlog(app, "balikpapan", "document_ready", 40)
-    with app.app_context():
-        tenant_id = get_tenant("balikpapan").id
 
     def worker():
         deadline = clock.monotonic() + 30
         while clock.monotonic() < deadline and _sent(app, "document_ready:burst-%") < 40:
             with app.app_context():
-                services.drain(tenant_id, services.TRANSACTIONAL)
+                services.drain(services.TRANSACTIONAL)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:

@@ -34,6 +34,17 @@ class Sent:
     provider_message_id: str
 
 
+@dataclass(frozen=True)
+class Later:
+    """Not now: the sender's limit asks for ``wait`` seconds. ``person`` when it is the
+    recipient's own interval (the message is handed back), not the number's (another city's
+    message may go meanwhile, and this one after the wait)."""
+
+    wait: float
+    reason: str
+    person: bool = False
+
+
 @dataclass
 class Outgoing:
     """A message made ready to go: everything the send needs, so that it can leave from another
@@ -98,12 +109,21 @@ class Channel:
         return notification_target.get("phone")
 
     def prepare(self, notification) -> Outgoing:
-        """In the worker's own thread (settings, credentials, pacing); may raise ``SendError``."""
+        """In the worker's own thread (settings, credentials); may raise ``SendError``."""
         raise SendError("not a channel", permanent=True)
+
+    def try_turn(self, outgoing: Outgoing) -> Later | None:
+        """Take the sender's turn for this message without waiting: None when it may go now."""
+        return None
+
+    def wait_turn(self, outgoing: Outgoing) -> None:
+        """Wait (briefly) for the sender's turn; ``SendError(throttled=True)`` when it is far off."""
 
     def transmit(self, outgoing: Outgoing) -> Sent:
         """The send itself; safe in any thread (no database, no app context)."""
         raise SendError("not a channel", permanent=True)
 
     def send(self, notification) -> Sent:
-        return self.transmit(self.prepare(notification))
+        outgoing = self.prepare(notification)
+        self.wait_turn(outgoing)
+        return self.transmit(outgoing)

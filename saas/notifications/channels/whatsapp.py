@@ -6,7 +6,7 @@ import os
 from flask import current_app
 
 from saas.notifications import pacing
-from saas.notifications.channels.base import Channel, Outgoing, SendError, Sent, http_session
+from saas.notifications.channels.base import Channel, Later, Outgoing, SendError, Sent, http_session
 from saas.notifications.templates import EVENTS
 from saas.sandbox_registry import is_sandbox, register_once, stand_ins_allowed
 
@@ -78,13 +78,25 @@ class WhatsApp(Channel):
             # could record the send is still recognised, and not sent twice.
             "biz_opaque_callback_data": f"antar:{notification.id}",
         }
+        return Outgoing(notification.id, f"{base}/{version}/{phone_number_id}/messages", body,
+                        {"Authorization": f"Bearer {token}"},
+                        extra={"number": phone_number_id, "recipient": notification.recipient,
+                               "rate": int(self.settings.get("messages_per_second") or DEFAULT_PER_SECOND)})
+
+    def try_turn(self, outgoing: Outgoing) -> Later | None:
+        extra = outgoing.extra
+        answer = pacing.try_turn(extra["number"], extra["recipient"], extra["rate"])
+        if answer.turn is not None:
+            extra["turn"] = answer.turn
+            return None
+        return Later(answer.wait, f"WhatsApp pacing: {answer.refusal(extra['rate'])}", person=answer.busy == pacing.PERSON)
+
+    def wait_turn(self, outgoing: Outgoing) -> None:
+        extra = outgoing.extra
         try:
-            turn = pacing.wait_for_turn(phone_number_id, notification.recipient,
-                                        int(self.settings.get("messages_per_second") or DEFAULT_PER_SECOND))
+            extra["turn"] = pacing.wait_for_turn(extra["number"], extra["recipient"], extra["rate"])
         except pacing.NotYourTurn as turn:
             raise SendError(f"WhatsApp pacing: {turn}", retry_after=turn.wait, throttled=True) from None
-        return Outgoing(notification.id, f"{base}/{version}/{phone_number_id}/messages", body,
-                        {"Authorization": f"Bearer {token}"}, extra={"turn": turn})
 
     def transmit(self, outgoing: Outgoing) -> Sent:
         import requests  # sent from the job workers: a web worker never loads it
