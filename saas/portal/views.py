@@ -34,7 +34,7 @@ from saas.portal.forms import (
 )
 from saas.tenancy.regions import city_kecamatan, find_kelurahan
 from saas.tenancy.services import list_tenants
-from saas.tenancy.web import city_blueprint
+from saas.tenancy.web import city_blueprint, shared_city_page
 from saas.tenancy.scope import current_tenant
 
 platform = Blueprint("platform", __name__)
@@ -79,7 +79,9 @@ def access_lapsed(_error):
 
 @bp.get("/")
 def city_home():
-    return render_template("portal/city_home.html", tenant=current_tenant, form=LookupForm())
+    """The same for every visitor of the city in one language: rendered once, then only the
+    visitor's CSRF token put in (``shared_city_page``)."""
+    return shared_city_page("portal/city_home.html", lambda: {"form": LookupForm()})
 
 
 @bp.post("/cari")
