@@ -369,6 +369,19 @@ def rating_of(document: Document) -> Rating | None:
     return db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
 
 
+def citizen_page_extras(document: Document) -> tuple[PickupBooking | None, Rating | None, list[ProblemReport]]:
+    """The active booking, the rating and the problem reports the citizen's page shows: one query
+    says which of them exist, and only those are loaded (most documents have none of the three)."""
+    booking_id = sa.select(sa.func.max(PickupBooking.id)).where(
+        PickupBooking.document_id == document.id, PickupBooking.status == "booked").scalar_subquery()
+    rating_id = sa.select(sa.func.min(Rating.id)).where(Rating.document_id == document.id).scalar_subquery()
+    any_problem = sa.exists().where(ProblemReport.document_id == document.id)
+    booked, rated, reported = db.session.execute(sa.select(booking_id, rating_id, any_problem)).one()
+    return (db.session.get(PickupBooking, booked) if booked is not None else None,
+            db.session.get(Rating, rated) if rated is not None else None,
+            problems_of(document) if reported else [])
+
+
 def problems_of(document: Document) -> list[ProblemReport]:
     """The citizen's reports on this document, oldest first, as their page lists them."""
     return list(db.session.scalars(sa.select(ProblemReport).where(ProblemReport.document_id == document.id)
