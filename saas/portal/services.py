@@ -48,8 +48,9 @@ class Rated:
 
 
 # -- finding a document ----------------------------------------------------------------------------
-def find_document(registration_no: str, nik: str) -> Document | None:
-    """The document only if both the number and the owner's NIK match: one answer for every miss."""
+def find_document(registration_no: str, nik: str, *options) -> Document | None:
+    """The document only if both the number and the owner's NIK match: one answer for every miss.
+    ``options`` narrow what is loaded (``load_only``, ``joinedload``) for a caller that needs little."""
     try:
         number = clean_nik(nik)
     except IdentityError:
@@ -57,7 +58,7 @@ def find_document(registration_no: str, nik: str) -> Document | None:
     registration = (registration_no or "").strip().upper()
     if not registration:
         return None
-    return db.session.scalar(sa.select(Document).where(
+    return db.session.scalar(sa.select(Document).options(*options).where(
         Document.registration_no == registration, Document.nik_hash == identity_hash(number)))
 
 
