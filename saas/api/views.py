@@ -6,6 +6,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Blueprint, g, jsonify, request
 from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy.orm import joinedload, load_only
 
 from saas.api.schemas import (
     CreatedSchema,
@@ -16,6 +17,7 @@ from saas.api.schemas import (
     TransitionInSchema,
 )
 from saas.accounts.services import log_staff_access
+from saas.couriers.models import Delivery
 from saas.api.services import token_from_header
 from saas.documents.lifecycle import Actor, TransitionRefused, transition
 from saas.documents.models import DOCUMENT_TYPE_LABELS, STATUSES, Document
@@ -202,6 +204,13 @@ def openapi():
 
 
 # -- the citizens' JSON twin of the lookup ---------------------------------------------------------------
+_STATUS_IN = PublicStatusInSchema()  # made once: building a schema cost as much as loading with it
+_STATUS_COLUMNS = (
+    load_only(Document.registration_no, Document.doc_type, Document.status, Document.delivery_id),
+    joinedload(Document.delivery).load_only(Delivery.status, Delivery.provider, Delivery.seal_number),
+)
+
+
 @bp.post("/public/status")
 @lookup_limits.per_address_and_number  # the portal's counters: two doors, one budget
 def public_status():
@@ -209,10 +218,12 @@ def public_status():
     from saas.portal.services import find_document, next_steps
 
     try:
-        body = PublicStatusInSchema().load(request.get_json(silent=True) or {}, unknown=EXCLUDE)
+        body = _STATUS_IN.load(request.get_json(silent=True) or {}, unknown=EXCLUDE)
     except ValidationError as exc:
         return error(400, "invalid", "Send JSON: {\"registration_no\": …, \"nik\": …}.", fields=exc.messages)
-    document = find_document(body["registration_no"], body["nik"])
+    # What the answer says, and the trip in the same query: the columns and the second round trip
+    # of a whole document were a fifth of the look-up (cProfile).
+    document = find_document(body["registration_no"], body["nik"], *_STATUS_COLUMNS)
     if document is None:
         return error(404, "not_found", "No document matches this registration number and NIK.")
     delivery = document.delivery

@@ -48,8 +48,9 @@ class Rated:
 
 
 # -- finding a document ----------------------------------------------------------------------------
-def find_document(registration_no: str, nik: str) -> Document | None:
-    """The document only if both the number and the owner's NIK match: one answer for every miss."""
+def find_document(registration_no: str, nik: str, *options) -> Document | None:
+    """The document only if both the number and the owner's NIK match: one answer for every miss.
+    ``options`` narrow what is loaded (``load_only``, ``joinedload``) for a caller that needs little."""
     try:
         number = clean_nik(nik)
     except IdentityError:
@@ -57,7 +58,7 @@ def find_document(registration_no: str, nik: str) -> Document | None:
     registration = (registration_no or "").strip().upper()
     if not registration:
         return None
-    return db.session.scalar(sa.select(Document).where(
+    return db.session.scalar(sa.select(Document).options(*options).where(
         Document.registration_no == registration, Document.nik_hash == identity_hash(number)))
 
 
@@ -367,6 +368,19 @@ def report_problem(document: Document, kind: str, note: str | None) -> ProblemRe
 
 def rating_of(document: Document) -> Rating | None:
     return db.session.scalar(sa.select(Rating).where(Rating.document_id == document.id))
+
+
+def citizen_page_extras(document: Document) -> tuple[PickupBooking | None, Rating | None, list[ProblemReport]]:
+    """The active booking, the rating and the problem reports the citizen's page shows: one query
+    says which of them exist, and only those are loaded (most documents have none of the three)."""
+    booking_id = sa.select(sa.func.max(PickupBooking.id)).where(
+        PickupBooking.document_id == document.id, PickupBooking.status == "booked").scalar_subquery()
+    rating_id = sa.select(sa.func.min(Rating.id)).where(Rating.document_id == document.id).scalar_subquery()
+    any_problem = sa.exists().where(ProblemReport.document_id == document.id)
+    booked, rated, reported = db.session.execute(sa.select(booking_id, rating_id, any_problem)).one()
+    return (db.session.get(PickupBooking, booked) if booked is not None else None,
+            db.session.get(Rating, rated) if rated is not None else None,
+            problems_of(document) if reported else [])
 
 
 def problems_of(document: Document) -> list[ProblemReport]:

@@ -80,6 +80,7 @@ def _older_history_in_background(app: Flask) -> threading.Thread | None:
     from saas.sandboxes.demo_history import DAYS
 
     app.extensions[HISTORY_PROGRESS] = HistoryProgress(cities=len(list_tenants()))
+    app.config["CITY_PAGE_CACHE"] = False  # every page says how far the history is: none is kept
     thread = threading.Thread(target=make_older_history, args=(app,), name="demo-history", daemon=True)
     thread.start()
     click.echo(f"Demo history: the older days (to {DAYS} days back) are being made while the demo serves;"

@@ -11,6 +11,11 @@ of a portal page. Each app keeps the cities it has served as detached, read-only
 
 The cached rows are shared by the request threads: read them, never change them. To change a city,
 load it with ``services.get_tenant`` in the request's own session and commit.
+
+Beside each city the cache keeps the pages that are the same for every visitor of that city in one
+language (``page``): they are kept for the city's cached row itself, so they go with it — on a
+change committed here, when another process's change is noticed, or when the cache is emptied —
+and a page made for one city is never handed to another.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ class TenantCache:
         self.seconds = seconds
         self.clock = clock
         self._cities: dict[str, Tenant] = {}
+        self._pages: dict[tuple, tuple[Tenant, object]] = {}
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
@@ -68,9 +74,26 @@ class TenantCache:
                 return
             self._cities = {slug: tenant for slug, tenant in self._cities.items()
                             if stamps.get(slug) == tenant.updated_at}
+            self._pages = {key: entry for key, entry in list(self._pages.items())
+                           if self._cities.get(key[0]) is entry[0]}
+
+    def page(self, tenant: Tenant, key: tuple, make):
+        """What ``make()`` gives for ``tenant`` and ``key``, made once while this city stays cached.
+
+        Kept for the cached row itself: a city reloaded after a change is a new row, so a page
+        made before the change is never given again, nor one of another city."""
+        entry_key = (tenant.slug, *key)
+        found = self._pages.get(entry_key)
+        if found is not None and found[0] is tenant and self._cities.get(tenant.slug) is tenant:
+            return found[1]
+        made = make()
+        if self._cities.get(tenant.slug) is tenant:  # not for a row dropped while it was being made
+            self._pages[entry_key] = (tenant, made)
+        return made
 
     def clear(self) -> None:
         self._cities = {}
+        self._pages = {}
 
 
 def _load(slug: str) -> Tenant | None:

@@ -181,14 +181,29 @@ def _across(sess):
 def set_city_setting(connection, tenant_id: int | None, across: bool = False) -> None:
     """Tell PostgreSQL, for this transaction only, which city ``connection`` works for (or that it
     works across cities). Transaction-local (``set_config(…, true)``): it ends with the
-    transaction, so a pooled connection never carries it to the next request. No-op elsewhere."""
+    transaction, so a pooled connection never carries it to the next request. No-op elsewhere.
+
+    Said on psycopg's own cursor: it runs at the start of every transaction, and SQLAlchemy's
+    statement machinery (compiling, caching, a result object) cost more than the statement."""
     if connection.dialect.name != "postgresql":
         return
-    connection.execute(
-        sa.text("SELECT set_config(:city_setting, :city, true), set_config(:all_setting, :all, true)"),
-        {"city_setting": CITY_SETTING, "city": "" if tenant_id is None else str(int(tenant_id)),
-         "all_setting": ALL_CITIES_SETTING, "all": "on" if across else "off"},
-    )
+    city = "" if tenant_id is None else str(int(tenant_id))
+    all_ = "on" if across else "off"
+    raw = connection.connection.dbapi_connection
+    if type(raw).__module__.split(".")[0] == "psycopg":
+        import psycopg
+
+        try:
+            with raw.cursor() as cursor:
+                cursor.execute(_CITY_PSYCOPG, (CITY_SETTING, city, ALL_CITIES_SETTING, all_))
+            return
+        except psycopg.OperationalError:
+            pass  # said again below, where SQLAlchemy reports a lost connection as such (503)
+    connection.execute(sa.text("SELECT set_config(:city_setting, :city, true), set_config(:all_setting, :all, true)"),
+                       {"city_setting": CITY_SETTING, "city": city, "all_setting": ALL_CITIES_SETTING, "all": all_})
+
+
+_CITY_PSYCOPG = "SELECT set_config(%s, %s, true), set_config(%s, %s, true)"
 
 
 def _wanted(session) -> tuple[int | None, bool]:
