@@ -19,7 +19,7 @@ from saas.documents.lifecycle import Actor, DocumentMoved, DocumentMoving, Trans
 from saas.documents.models import DOCUMENT_TYPE_LABELS, Document
 from saas.extensions import db
 from saas.geo import road_distance_km
-from saas.i18n import clock, local_date, rupiah, zone_abbreviation
+from saas.i18n import clock, kilometres, local_date, rupiah, zone_abbreviation
 from saas.jobs import default_retry, enqueue_after_commit
 from saas.models import utcnow
 from saas.routing import look_up, remember
@@ -226,8 +226,8 @@ def check_area(destination: Destination, provider_name: str) -> float | None:
     distance = road_distance_km(point["latitude"], point["longitude"], destination.latitude, destination.longitude)
     limit = min(float(courier_settings().get("max_distance_km", 40)), PROVIDERS[provider_name].max_distance_km)
     if distance > limit:
-        raise DeliveryRefused(_l("The address is about %(km).1f km from the office; couriers go up to "
-                                 "%(limit).0f km.", km=distance, limit=limit))
+        raise DeliveryRefused(_l("The address is about %(km)s from the office; couriers go up to %(limit)s.",
+                                 km=kilometres(distance), limit=f"{limit:.0f} km"))
     return distance
 
 

@@ -1,6 +1,7 @@
 """Booking jobs never book twice; the city's quota, hours and service area are enforced."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -75,13 +76,16 @@ def test_the_daily_quota_is_enforced(app):
 @pytest.mark.parametrize("change, words", [
     ({"kecamatan_code": "64.72.01"}, "di luar wilayah"),
     ({"kelurahan": "Menteng"}, "kelurahan"),
-    ({"latitude": -1.0000, "longitude": 117.2000}, "km"),
+    ({"latitude": -1.0000, "longitude": 117.2000}, "km dari kantor"),
 ])
 def test_addresses_outside_the_service_area_are_refused_with_the_reason(app, change, words):
     destination = Destination(**{**DESTINATIONS["balikpapan"].__dict__, **change})
     with pytest.raises(DeliveryRefused) as refused:
         _check(app, "balikpapan", lambda t: services.quote(destination, "gosend"))
     assert words in str(refused.value)
+    if words.startswith("km"):  # an Indonesian number: a decimal comma, not a point
+        assert re.search(r"sekitar \d+,\d km dari kantor; kurir hanya sampai \d+ km\.", str(refused.value)), \
+            str(refused.value)
 
 
 def test_grab_limit_is_35_km_and_the_token_is_reused(app):
