@@ -100,3 +100,14 @@ def test_cancelling_a_slot_asks_first(app, client):
     with app.app_context(), all_tenants():
         assert db.session.scalar(sa.select(PickupBooking.status)) == "cancelled"
         assert db.session.scalar(sa.select(Document.status).where(Document.registration_no == number)) == "ready"
+
+
+def test_every_page_names_an_icon_the_server_has(app, client):
+    """Without one, a browser asks for /favicon.ico on every page, and gets a 404."""
+    import re as _re
+
+    for url in ("/balikpapan/", "/balikpapan/office/login", "/admin/login"):
+        page = client.get(url)
+        found = _re.search(r'<link rel="icon" href="([^"]+)"', page.get_data(as_text=True))
+        assert found, url
+        assert client.get(found.group(1)).status_code == 200, found.group(1)
