@@ -304,6 +304,12 @@ def _due_key(lane: str) -> str:
     return f"antar:due:{lane}"
 
 
+#: How long a queued drain keeps the lane's key. A drain job lost before it started (a worker
+#: killed as it took it) holds the whole lane back until then, so it is short; a second drain
+#: queued meanwhile is harmless (claims skip each other's rows).
+DRAIN_KEY_SECONDS = 15
+
+
 def _drain_key(lane: str) -> str:
     return f"antar:drain:{lane}"
 
@@ -327,7 +333,7 @@ def nudge_lane(lane: str) -> None:
     burst of commits is one job, and a drain that starts lets the next nudge queue another, which
     an idle worker takes (so several workers drain a lane together)."""
     job_runtime = runtime()
-    if job_runtime.connection().set(_drain_key(lane), 1, nx=True, ex=120):
+    if job_runtime.connection().set(_drain_key(lane), 1, nx=True, ex=DRAIN_KEY_SECONDS):
         job_runtime.enqueue(DRAIN_JOB, lane, **_drain_options(lane))
 
 

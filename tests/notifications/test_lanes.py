@@ -295,3 +295,19 @@ def test_a_slow_gateway_does_not_make_a_batch_wait_for_each_message_in_turn(app,
     assert _work_one_job(app)
     assert _sent(app, "document_ready:burst-%") == 8
     assert (utcnow() - started).total_seconds() < 8 * 0.3
+
+
+def test_a_drain_job_lost_before_it_started_holds_its_lane_back_for_seconds_not_minutes(app):
+    """The key that keeps one drain queued per lane outlives a job lost with its worker: a commit
+    after it has expired queues a drain again."""
+    add_document(app, status="ready")  # its "ready" message nudges the transactional lane
+    with app.app_context():
+        connection = runtime(app).connection()
+        key = services._drain_key(services.lane_of("document_ready"))
+        assert 0 < connection.ttl(key) <= 15
+        # The job is lost (its worker killed as it took it): the key stays, then expires.
+        for queue in runtime(app).queues(runtime(app).worker_connection()):
+            queue.empty()
+        connection.delete(key)  # as it does by itself after those seconds
+    add_document(app, status="ready")
+    assert _work_one_job(app)  # a drain was queued again
