@@ -6,7 +6,8 @@
 The parts (each also runs on its own, see its module): ``web`` (look-up, portal pages, worker RSS,
 ``import wsgi``; gunicorn and wrk against bare Flask), ``office`` (SIAK import against plain COPY, the
 queue at 100,000 documents), ``compare`` (the console comparison at 514 cities against the raw scan)
-and ``messages`` (the outbox against RQ's empty job, fairness, CPU per message). Each empties the
+``messages`` (the outbox against RQ's empty job, fairness, CPU per message) and ``demo`` (the
+README's demo command to its first page; SQLite, so it ignores the database). Each empties the
 given database first, so its name must contain ``bench`` or ``test``. ``--quick`` shrinks every part
 (a tenth of the data, fewer rounds) to check the command works; its figures are not the README's.
 Each part's output is printed as it comes; the machine and its load are printed before and after,
@@ -31,6 +32,7 @@ PARTS = {
     "office": (["tests.benchmarks.office"], [], ["--scale", "0.1"]),
     "compare": (["tests.benchmarks.compare"], [], ["--scale", "0.1"]),
     "messages": (["tests.benchmarks.messages"], [], ["--count", "600", "--rounds", "1", "--burst", "200"]),
+    "demo": (["tests.benchmarks.demo"], [], ["--rounds", "1"]),
 }
 
 
