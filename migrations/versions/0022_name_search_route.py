@@ -35,7 +35,7 @@ DO $migration$
 BEGIN
     EXECUTE format($function$
         CREATE FUNCTION antar_documents_named(pattern text, cap integer) RETURNS integer[]
-        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %I, pg_catalog, pg_temp
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, %I, pg_temp
         AS $body$
             SELECT coalesce(array_agg(id), '{}') FROM (
                 SELECT id FROM document

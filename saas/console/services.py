@@ -95,10 +95,14 @@ def count_job_crossings(_error=None) -> None:
     kinds = g.pop(_JOB_CROSSINGS, None)
     if kinds:
         _count(kinds)
+        # Written at once: a job is a batch of work, not one receipt, and a forked work horse
+        # exits without running the process's exit hooks.
+        crossing_tally().flush()
 
 
-#: A process's counts reach Redis at most this often: a webhook or a job pays a dict update,
-#: not a Redis round trip (WhatsApp's receipts come one request per message).
+#: A web process's counts reach Redis at most this often (with its next count after that, and
+#: when it stops): a webhook pays a dict update, not a Redis round trip (WhatsApp's receipts come
+#: one request per message). A job's are written when it ends.
 CROSSING_FLUSH_SECONDS = 30.0
 
 
@@ -150,7 +154,7 @@ def _count(kinds: set[str]) -> None:
 
 def job_crossings(days: int = 7) -> list[dict]:
     """The platform's own reads across cities, per day and kind, the latest day first."""
-    crossing_tally().flush()  # this process's own; other processes' arrive within CROSSING_FLUSH_SECONDS
+    crossing_tally().flush()  # this process's own; other web processes' come with their next count after 30 s
     today = utcnow().date()
     connection = runtime().connection()
     rows = []

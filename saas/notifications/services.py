@@ -348,10 +348,12 @@ def _claimable(now: datetime):
             sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now + timedelta(seconds=1)))
 
 
-def claim_batch(lane: str, limit: int) -> tuple[list[int], datetime]:
+def claim_batch(lane: str, limit: int) -> tuple[list[int], datetime, int]:
     """Take up to ``limit`` of the bound city's due messages in ``lane`` for this worker, oldest
     first, in one statement; rows another worker is claiming are skipped, not waited for.
-    Returns the ids and the claim's time (which marks them as this worker's)."""
+    Returns the ids, the claim's time (which marks them as this worker's), and how many due rows
+    were looked at: fewer claimed than seen (put off for a receipt, taken meanwhile by another
+    worker) does not mean the city has no more."""
     now = utcnow()
     candidates = sa.select(Notification.id).where(_in_lane(lane), *_claimable(now)).order_by(Notification.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
@@ -374,7 +376,7 @@ def claim_batch(lane: str, limit: int) -> tuple[list[int], datetime]:
             .values(claimed_at=now, attempts=Notification.attempts + 1, updated_at=now)
             .returning(Notification.id).execution_options(synchronize_session=False)))
     db.session.commit()
-    return sorted(claimed), now
+    return sorted(claimed), now, len(rows)
 
 
 def _release(ids: list[int], claimed_at: datetime) -> None:
@@ -545,10 +547,15 @@ class LaneDrain:
             futures.wait(list(self.in_flight), timeout=30)
             self._collect(wait=False)
             for batch in self.batches:
-                if batch.sent:
+                # An SMS wave whose every send has answered is recorded too: its intents would
+                # otherwise end it as "maybe sent" although the gateway took each one.
+                done = batch.sent + (batch.wave_sent if not batch.wave else [])
+                if done:
                     with tenant_bound(batch.tenant):
-                        _record_sent(batch.sent)
+                        _record_sent(done)
                     batch.sent = []
+                    if not batch.wave:
+                        batch.wave_sent = []
         except Exception:
             log.warning("could not record a broken drain's sends; the intents and receipts will", exc_info=True)
 
@@ -594,18 +601,20 @@ class LaneDrain:
             tenant = self._tenant(tenant_id)
             if tenant is None:
                 continue
-            batch = self._claim(tenant)
-            if batch is not None and batch.full:
+            _batch, more_due = self._claim(tenant)
+            if more_due:
                 self.redis.sadd(due_key, tenant_id)
                 more = True
         if more:
             nudge_lane(self.lane)  # an idle worker may join
 
-    def _claim(self, tenant: Tenant) -> _Batch | None:
+    def _claim(self, tenant: Tenant) -> tuple[_Batch | None, bool]:
+        """The city's next batch (None if nothing could be claimed), and whether it may have more."""
         with tenant_bound(tenant):
-            ids, claimed_at = claim_batch(self.lane, self.limit)
+            ids, claimed_at, seen = claim_batch(self.lane, self.limit)
+            more_due = seen >= self.limit
             if not ids:
-                return None
+                return None, more_due
             self.claimed += len(ids)
             rows = db.session.scalars(sa.select(Notification).where(Notification.id.in_(ids))
                                       .options(selectinload(Notification.document)).order_by(Notification.id)
@@ -623,10 +632,10 @@ class LaneDrain:
             db.session.commit()
         # Half the claim's life, counted from the claim itself (its commit and these reads took time too).
         deadline = time.monotonic() + claim_timeout().total_seconds() / 2 - (utcnow() - claimed_at).total_seconds()
-        batch = _Batch(tenant, claimed_at, deadline, pending, full=len(ids) >= self.limit)
+        batch = _Batch(tenant, claimed_at, deadline, pending, full=more_due)
         if pending:
             self.batches.append(batch)
-        return batch
+        return batch, more_due
 
     # sending
     def _send_round_robin(self) -> bool:

@@ -311,3 +311,26 @@ def test_a_drain_job_lost_before_it_started_holds_its_lane_back_for_seconds_not_
         connection.delete(key)  # as it does by itself after those seconds
     add_document(app, status="ready")
     assert _work_one_job(app)  # a drain was queued again
+
+
+def test_a_city_whose_oldest_messages_wait_for_their_receipts_still_sends_the_rest(app, message_gateways):
+    """The first look at the city finds only messages put off for WhatsApp's receipt (their worker
+    died mid-send): the city stays due, and its other messages go out in the same drain, not after
+    the sweeper."""
+    app.config["NOTIFICATION_BATCH_SIZE"], before = 3, app.config.get("NOTIFICATION_BATCH_SIZE")
+    try:
+        for n in range(6):
+            add_document(app, registration_no=f"RG-{n:04d}", status="ready")
+        rows = notifications(app, channel="whatsapp")
+        assert len(rows) == 6
+        with app.app_context(), all_tenants():
+            lapsed = utcnow() - services.claim_timeout() - timedelta(seconds=5)  # within the receipt grace
+            db.session.execute(sa.update(Notification).where(Notification.id.in_([r.id for r in rows[:3]]))
+                               .values(claimed_at=lapsed))
+            db.session.commit()
+        drain(app)
+        after = {r.id: r for r in notifications(app, channel="whatsapp")}
+        assert all(after[r.id].status in ("sent", "delivered") for r in rows[3:])
+        assert all(after[r.id].status == "queued" and after[r.id].next_attempt_at for r in rows[:3])
+    finally:
+        app.config["NOTIFICATION_BATCH_SIZE"] = before if before is not None else 50
