@@ -62,13 +62,17 @@ def test_moving_a_slot_shows_the_current_one_and_keeps_its_code(app, client):
     nik = make_nik(serial=7102)
     number = add_document(app, registration_no="PH-0002", status="ready", nik=nik)
     page_url = _open(client, number, nik)
-    times = _slot_values(client.get(page_url + "/jadwal").get_data(as_text=True))
-    submit(client, page_url + "/jadwal", {"starts_at": times[0]})
+    # A whole day's times (tomorrow's or later): today's may be down to one in the afternoon.
+    day = re.findall(r'href="[^"]*/jadwal\?hari=(\d{4}-\d{2}-\d{2})"',
+                     client.get(page_url + "/jadwal").get_data(as_text=True))[1]
+    times = _slot_values(client.get(page_url + f"/jadwal?hari={day}").get_data(as_text=True))
+    assert len(times) >= 2
+    submit(client, page_url + f"/jadwal?hari={day}", {"starts_at": times[0], "hari": day})
     code = re.search(r"JDW-[A-Z0-9]{6}", client.get(page_url + "/jadwal/kode").get_data(as_text=True)).group(0)
     move_page = client.get(page_url + "/jadwal").get_data(as_text=True)
     assert "Jadwal Anda sekarang" in move_page and code in move_page and "kode Anda tetap sama" in move_page
     assert "Pindah ke jadwal ini" in move_page
-    moved = submit(client, page_url + "/jadwal", {"starts_at": times[1]})
+    moved = submit(client, page_url + f"/jadwal?hari={day}", {"starts_at": times[1], "hari": day})
     assert moved.status_code == 302
     after = client.get(moved.headers["Location"]).get_data(as_text=True)
     assert code in after and f"Kode Anda tetap {code}" in after

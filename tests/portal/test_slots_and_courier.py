@@ -158,9 +158,13 @@ def test_cancel_and_move_a_booking(app, client):
     nik = make_nik(serial=5502)
     number = add_document(app, registration_no="SL-0002", status="ready", nik=nik)
     page_url = _open(app, client, number, nik)
-    slots = re.findall(r'name="starts_at" value="([^"]+)"', client.get(page_url + "/jadwal").get_data(as_text=True))
-    submit(client, page_url + "/jadwal", {"starts_at": slots[0]})
-    moved = submit(client, page_url + "/jadwal", {"starts_at": slots[1]})
+    # A whole day's times (tomorrow's or later): today's may be down to one in the afternoon.
+    day = re.findall(r'href="[^"]*/jadwal\?hari=(\d{4}-\d{2}-\d{2})"',
+                     client.get(page_url + "/jadwal").get_data(as_text=True))[1]
+    slots = re.findall(r'name="starts_at" value="([^"]+)"',
+                       client.get(page_url + f"/jadwal?hari={day}").get_data(as_text=True))
+    submit(client, page_url + f"/jadwal?hari={day}", {"starts_at": slots[0], "hari": day})
+    moved = submit(client, page_url + f"/jadwal?hari={day}", {"starts_at": slots[1], "hari": day})
     assert moved.status_code == 302
     with app.app_context(), all_tenants():
         bookings = db.session.execute(sa.select(PickupBooking.status, PickupBooking.starts_at).order_by(PickupBooking.id)).all()
