@@ -19,7 +19,22 @@ FLOW_COLUMNS = ("ready", "collected", "delivered", "deliveries_closed", "deliver
                 "notifications_total", "notifications_delivered", "ratings_count", "ratings_sum")
 
 
-class DailyCityStats(TenantScoped, db.Model):
+class CityFlows:
+    """The flows a rollup counts (a day's, or the sum of a month's days)."""
+
+    ready: Mapped[int] = mapped_column(default=0)
+    collected: Mapped[int] = mapped_column(default=0)
+    delivered: Mapped[int] = mapped_column(default=0)
+    deliveries_closed: Mapped[int] = mapped_column(default=0)
+    deliveries_failed: Mapped[int] = mapped_column(default=0)
+    deliveries_returned: Mapped[int] = mapped_column(default=0)
+    notifications_total: Mapped[int] = mapped_column(default=0)
+    notifications_delivered: Mapped[int] = mapped_column(default=0)
+    ratings_count: Mapped[int] = mapped_column(default=0)
+    ratings_sum: Mapped[int] = mapped_column(default=0)
+
+
+class DailyCityStats(CityFlows, TenantScoped, db.Model):
     """One row per city and local day.
 
     Flows (documents made ready, collected, delivered; deliveries finished and how; messages
@@ -32,16 +47,6 @@ class DailyCityStats(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date())
-    ready: Mapped[int] = mapped_column(default=0)
-    collected: Mapped[int] = mapped_column(default=0)
-    delivered: Mapped[int] = mapped_column(default=0)
-    deliveries_closed: Mapped[int] = mapped_column(default=0)
-    deliveries_failed: Mapped[int] = mapped_column(default=0)
-    deliveries_returned: Mapped[int] = mapped_column(default=0)
-    notifications_total: Mapped[int] = mapped_column(default=0)
-    notifications_delivered: Mapped[int] = mapped_column(default=0)
-    ratings_count: Mapped[int] = mapped_column(default=0)
-    ratings_sum: Mapped[int] = mapped_column(default=0)
     uncollected_7d: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -57,7 +62,7 @@ HISTOGRAM_COLUMNS = tuple(f"h{n:02d}" for n in range(BUCKETS))
 IntegerList = sa.JSON().with_variant(postgresql.ARRAY(sa.Integer()), "postgresql")
 
 
-class MonthlyCityStats(TenantScoped, db.Model):
+class MonthlyCityStats(CityFlows, TenantScoped, db.Model):
     """One row per city and local calendar month: the sums of its daily rows.
 
     ``month`` is the month's first day. The flows and the histogram are the sums of the month's
@@ -71,16 +76,6 @@ class MonthlyCityStats(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date())
-    ready: Mapped[int] = mapped_column(default=0)
-    collected: Mapped[int] = mapped_column(default=0)
-    delivered: Mapped[int] = mapped_column(default=0)
-    deliveries_closed: Mapped[int] = mapped_column(default=0)
-    deliveries_failed: Mapped[int] = mapped_column(default=0)
-    deliveries_returned: Mapped[int] = mapped_column(default=0)
-    notifications_total: Mapped[int] = mapped_column(default=0)
-    notifications_delivered: Mapped[int] = mapped_column(default=0)
-    ratings_count: Mapped[int] = mapped_column(default=0)
-    ratings_sum: Mapped[int] = mapped_column(default=0)
     daily_ready: Mapped[list] = mapped_column(IntegerList, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
