@@ -225,7 +225,7 @@ class Gateway:
             if len(aim.kills) >= aim.times or aim.accepted < aim.every * (len(aim.kills) + 1):
                 return
             pid = socket_owner(client_port, self.port, aim.senders())
-            if pid is None:
+            if pid is None or pid in {kill.pid for kill in aim.kills}:  # a killed wave's last answers
                 return
             os.kill(pid, signal.SIGKILL)  # that one process: the other worker carries on
             aim.kills.append(Kill(channel, recipient, pid))

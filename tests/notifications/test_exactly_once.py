@@ -57,7 +57,10 @@ def test_a_worker_killed_after_the_gateway_accepted_its_message_sends_nothing_tw
     drill = drill_world(ANTAR_NOTIFICATION_BATCH_SIZE="10", ANTAR_NOTIFICATION_SMS_WAVE=str(WAVE))
     slug = CITY_OF[channel]
     drill.mark_ready(slug, drill.register(slug, PER_CITY))
-    drill.gateway.aim = aim = Aim(channel, every=PER_CITY // (KILLS + 1), times=KILLS,
+    # A killed SMS wave's other messages are never sent (nor accepted), so on SMS the kills come closer
+    # together: spaced as on WhatsApp, the twelfth found no accepted message left about one run in five.
+    never_accepted = KILLS * (WAVE - 1) if channel == "sms" else 0
+    drill.gateway.aim = aim = Aim(channel, every=(PER_CITY - never_accepted) // (KILLS + 1), times=KILLS,
                                   senders=lambda: drill.workers.alive("sender"))
     drill.workers.start("cron", "-q", "default")
     for _ in range(2):
