@@ -58,7 +58,7 @@ def test_a_worker_killed_after_the_gateway_accepted_its_message_sends_nothing_tw
     slug = CITY_OF[channel]
     drill.mark_ready(slug, drill.register(slug, PER_CITY))
     # A killed SMS wave's other messages are never sent (nor accepted), so on SMS the kills come closer
-    # together: spaced as on WhatsApp, the twelfth found no accepted message left about one run in five.
+    # together: spaced as on WhatsApp, a run here ended with 11 kills, the twelfth finding no message left.
     never_accepted = KILLS * (WAVE - 1) if channel == "sms" else 0
     drill.gateway.aim = aim = Aim(channel, every=(PER_CITY - never_accepted) // (KILLS + 1), times=KILLS,
                                   senders=lambda: drill.workers.alive("sender"))
