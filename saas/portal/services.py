@@ -49,18 +49,24 @@ class Rated:
 
 
 # -- finding a document ----------------------------------------------------------------------------
-def find_document(registration_no: str, nik: str, *options) -> Document | None:
-    """The document only if both the number and the owner's NIK match: one answer for every miss.
-    ``options`` narrow what is loaded (``load_only``, ``joinedload``) for a caller that needs little."""
+def _asked(registration_no: str, nik: str) -> tuple[str, str] | None:
+    """(registration number, the NIK's hash) as stored, or None when either cannot match anything."""
     try:
         number = clean_nik(nik)
     except IdentityError:
         return None
     registration = (registration_no or "").strip().upper()
-    if not registration:
+    return (registration, identity_hash(number)) if registration else None
+
+
+def find_document(registration_no: str, nik: str) -> Document | None:
+    """The document only if both the number and the owner's NIK match: one answer for every miss."""
+    asked = _asked(registration_no, nik)
+    if asked is None:
         return None
-    return db.session.scalar(sa.select(Document).options(*options).where(
-        Document.registration_no == registration, Document.nik_hash == identity_hash(number)))
+    registration, nik_hash = asked
+    return db.session.scalar(sa.select(Document).where(
+        Document.registration_no == registration, Document.nik_hash == nik_hash))
 
 
 _DOCUMENTS = Document.__table__
@@ -83,16 +89,13 @@ _STATUS_STATEMENT = (
 def document_status(registration_no: str, nik: str) -> sa.Row | None:
     """What the JSON look-up answers (status, trip), only if both the number and the NIK match; one
     answer (None) for every miss, as ``find_document``."""
-    try:
-        number = clean_nik(nik)
-    except IdentityError:
+    asked = _asked(registration_no, nik)
+    if asked is None:
         return None
-    registration = (registration_no or "").strip().upper()
-    if not registration:
-        return None
+    registration, nik_hash = asked
     tell_database()  # the city's setting for row-level security, in this transaction
     return db.session.connection().execute(_STATUS_STATEMENT, {
-        "city": current_tenant.id, "number": registration, "nik_hash": identity_hash(number)}).first()
+        "city": current_tenant.id, "number": registration, "nik_hash": nik_hash}).first()
 
 
 def active_booking(document: Document) -> PickupBooking | None:
@@ -480,12 +483,8 @@ def _send_reply(report: ProblemReport) -> None:
 
 
 # -- what the citizen can do next ---------------------------------------------------------------------
-def next_steps(document: Document) -> list[str]:
-    """Machine-readable next steps, for the JSON twin of the document page."""
-    return next_steps_in(document.status)
-
-
 def next_steps_in(status: str) -> list[str]:
+    """Machine-readable next steps for a document in ``status``, for the JSON twin of the document page."""
     if status in CAN_CHOOSE:
         return ["book_pickup_slot", "request_courier"]
     if status == "pickup_booked":
